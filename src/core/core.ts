@@ -1,0 +1,64 @@
+// Typed facade over build/core.wasm: synchronous instantiation from the embedded bytes,
+// numbers across the boundary, and a memory view that is refreshed when linear memory grows.
+//
+// We instantiate directly (no @assemblyscript/loader): the module is built with asc's raw
+// bindings contract (one `env.abort` import, plain numeric exports), so a thin typed wrapper
+// is all that is needed and calls go straight to the wasm exports.
+import { CORE_WASM_BASE64 } from './generated/core-wasm.ts';
+
+/** The raw exports of core.wasm, as numbers. */
+export interface CoreExports {
+  readonly memory: WebAssembly.Memory;
+  ram_alloc(size: number): number;
+  ram_map(gpa: number, size: number, offset: number): number;
+  ram_unmap_all(): void;
+  ram_translate(gpa: number, len: number): number;
+  ram_read64_lo(gpa: number): number;
+  ram_hi(): number;
+}
+
+let compiled: WebAssembly.Module | null = null;
+
+function module(): WebAssembly.Module {
+  if (compiled === null) compiled = new WebAssembly.Module(Buffer.from(CORE_WASM_BASE64, 'base64'));
+  return compiled;
+}
+
+/** One instance of the core: its own linear memory, so several machines can coexist. */
+export class Core {
+  readonly exports: CoreExports;
+  private buffer: ArrayBuffer;
+  private u8: Uint8Array;
+
+  constructor() {
+    const instance = new WebAssembly.Instance(module(), {
+      env: {
+        abort(_msg: number, _file: number, line: number, col: number): never {
+          throw new Error(`core.wasm aborted at ${line}:${col} (an internal invariant of the translation core failed)`);
+        },
+      },
+    });
+    this.exports = instance.exports as unknown as CoreExports;
+    this.buffer = this.exports.memory.buffer;
+    this.u8 = new Uint8Array(this.buffer);
+  }
+
+  /** A byte view of all of linear memory, current even after the memory grew. */
+  bytes(): Uint8Array {
+    if (this.exports.memory.buffer !== this.buffer) {
+      this.buffer = this.exports.memory.buffer;
+      this.u8 = new Uint8Array(this.buffer);
+    }
+    return this.u8;
+  }
+
+  /** Reserves `size` zeroed bytes of linear memory (64 KiB granular); returns the offset. */
+  alloc(size: number): number {
+    if (!Number.isInteger(size) || size <= 0 || size > 0xffff0000) {
+      throw new RangeError(`Core.alloc: size must be an integer in 1..0xffff0000, got ${size}`);
+    }
+    const off = this.exports.ram_alloc(size) >>> 0;
+    if (off === 0) throw new RangeError(`Core.alloc: linear memory cannot grow by ${size} bytes (the wasm32 limit is 4 GiB)`);
+    return off;
+  }
+}
