@@ -1,0 +1,98 @@
+// What every machine has: one WASM core holding guest RAM, the system memory space, an
+// optional I/O-port space, a virtual clock, an interrupt controller, an MSI router and a
+// trace hook shared by all of them. Board files (q35.ts, virt.ts) add the address map
+// and the PCI host.
+import { AddressSpace } from '../../bridge/address-space.ts';
+import { VirtualClock } from '../../bridge/clock.ts';
+import { WasmRam } from '../../bridge/guest-ram.ts';
+import { InterruptController, MsiRouter } from '../../bridge/irq.ts';
+import type { TraceEvent, TraceHook } from '../../bridge/types.ts';
+import { Core } from '../../core/core.ts';
+import type { QtestMachine } from '../machine-types.ts';
+
+export interface RamRange {
+  /** Guest-physical base. */
+  readonly base: number;
+  readonly size: number;
+  /** Offset of this range within the machine's single RAM block. */
+  readonly ramOffset: number;
+}
+
+export abstract class Machine implements QtestMachine {
+  abstract readonly name: string;
+  readonly bigEndian = false;
+  readonly core = new Core();
+  readonly clock = new VirtualClock();
+  readonly memory: AddressSpace;
+  readonly ram: WasmRam;
+  readonly ramRanges: readonly RamRange[];
+  private traceHooks: TraceHook[] = [];
+  private readonly fanout: TraceHook = (e: TraceEvent) => {
+    for (const h of this.traceHooks) h(e);
+  };
+
+  constructor(
+    readonly ramSize: number,
+    ranges: readonly RamRange[],
+    readonly irqs: InterruptController,
+    msiWindow: { base: number; size: number },
+  ) {
+    // QEMU's system memory answers 0 for holes (unassigned_mem_read); all-ones is the PCI
+    // master-abort answer of the I/O space and of the PCI windows, which boards map
+    // explicitly where QEMU has them.
+    this.memory = new AddressSpace({ name: 'memory', unmappedRead: 'zero' });
+    this.ram = new WasmRam(this.core, ramSize, 'ram');
+    this.ramRanges = ranges;
+    for (const r of ranges) {
+      this.memory.mapRam(r.base, this.ram, r.ramOffset, r.size);
+      // The walker in core.wasm reaches the same bytes through its own range table.
+      this.core.exports.ram_map(r.base, r.size, this.ram.coreOffset + r.ramOffset);
+    }
+    this.msi = new MsiRouter(this.memory, msiWindow.base, msiWindow.size);
+  }
+
+  readonly msi: MsiRouter;
+  abstract readonly io: AddressSpace | null;
+
+  /** Zero-copy view of all guest RAM (the ranges of `ramRanges`, back to back). */
+  ramView(): Uint8Array {
+    return this.ram.view();
+  }
+
+  /** Adds a trace hook for every bus, device and interrupt event; returns a remover. */
+  onTrace(hook: TraceHook): () => void {
+    if (this.traceHooks.length === 0) this.attachTrace(this.fanout);
+    this.traceHooks.push(hook);
+    return () => {
+      const i = this.traceHooks.indexOf(hook);
+      if (i >= 0) this.traceHooks.splice(i, 1);
+      if (this.traceHooks.length === 0) this.attachTrace(undefined);
+    };
+  }
+
+  /** Installs (or removes) the fan-out hook on every traced component of the board. */
+  protected attachTrace(hook: TraceHook | undefined): void {
+    this.memory.setTrace(hook);
+    this.io?.setTrace(hook);
+    this.irqs.trace = hook;
+    this.msi.trace = hook;
+  }
+
+  clockStep(ns?: number): number {
+    return this.clock.step(ns);
+  }
+
+  clockSet(ns: number): number {
+    return this.clock.advanceTo(ns);
+  }
+
+  /** qtest irq_intercept_in/out: the interrupt controller's inputs under the names QEMU uses. */
+  interceptIrqs(path: string, direction: 'in' | 'out', sink: (line: number, level: boolean) => void): boolean {
+    if (!this.irqControllerPaths().includes(path) || direction !== 'in') return false;
+    this.irqs.listen(sink);
+    return true;
+  }
+
+  /** QOM-style names under which qtest may intercept this board's interrupt controller inputs. */
+  protected abstract irqControllerPaths(): string[];
+}
