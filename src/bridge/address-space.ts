@@ -210,7 +210,7 @@ export class AddressSpace {
   /** Reads 1, 2 or 4 bytes (little-endian) at `addr`. */
   read(addr: number, size: 1 | 2 | 4): number {
     const s = this.find(addr);
-    if (s !== null && addr + size <= s.end) {
+    if (s !== null && (addr + size <= s.end || fitsMmio(s.m, addr, size))) {
       const m = s.m;
       if (m.mmio !== null) {
         const off = addr - m.base;
@@ -225,7 +225,7 @@ export class AddressSpace {
   /** Writes 1, 2 or 4 bytes (little-endian); `value` is truncated to the access size. */
   write(addr: number, size: 1 | 2 | 4, value: number): void {
     const s = this.find(addr);
-    if (s !== null && addr + size <= s.end) {
+    if (s !== null && (addr + size <= s.end || fitsMmio(s.m, addr, size))) {
       const m = s.m;
       const v = size === 4 ? value >>> 0 : value & (size === 1 ? 0xff : 0xffff);
       if (m.mmio !== null) {
@@ -246,7 +246,7 @@ export class AddressSpace {
   /** Reads 8 bytes as an exact 64-bit value. */
   read64(addr: number): bigint {
     const s = this.find(addr);
-    if (s !== null && addr + 8 <= s.end) {
+    if (s !== null && (addr + 8 <= s.end || fitsMmio(s.m, addr, 8))) {
       const m = s.m;
       if (m.mmio !== null) {
         const off = addr - m.base;
@@ -269,7 +269,7 @@ export class AddressSpace {
   write64(addr: number, value: bigint): void {
     const v = BigInt.asUintN(64, value);
     const s = this.find(addr);
-    if (s !== null && addr + 8 <= s.end) {
+    if (s !== null && (addr + 8 <= s.end || fitsMmio(s.m, addr, 8))) {
       const m = s.m;
       if (m.mmio !== null) {
         const off = addr - m.base;
@@ -447,6 +447,15 @@ export class AddressSpace {
   private traceUnmapped(op: 'read' | 'write', addr: number, size: number, value?: number): void {
     this.trace?.({ kind: 'unmapped-access', source: this.name, op, addr, size, value });
   }
+}
+
+/**
+ * QEMU delivers an MMIO access whole to the region it starts in, even when a higher-priority
+ * region covers its later bytes (only RAM sections are clipped): e.g. a 4-byte write to
+ * q35's 0xCF8 reaches CONFIG_ADDRESS although ICH9's RST_CNT overlays 0xCF9.
+ */
+function fitsMmio(m: Mapping, addr: number, size: number): boolean {
+  return m.mmio !== null && addr + size <= m.base + m.size;
 }
 
 function hex(n: number): string {

@@ -75,6 +75,8 @@ export interface DumpOptions {
   readonly view?: 'guest' | 'stored';
   /** Also list registers whose value is zero (default true). */
   readonly zeros?: boolean;
+  /** Only these registers, in map order (unknown names are an error). */
+  readonly only?: readonly string[];
 }
 
 const HOOK_READ = 1;
@@ -497,7 +499,12 @@ export class RegisterFile implements MmioHandler {
   dumpObject(opts: DumpOptions = {}): { block: string; name: string; registers: DumpedRegister[] } {
     const view = opts.view ?? 'guest';
     const registers: DumpedRegister[] = [];
+    const only = opts.only === undefined ? null : new Set(opts.only);
+    if (only !== null) {
+      for (const n of only) if (!this.byName.has(n)) throw new Error(`${this.name}.dump: no register named "${n}"`);
+    }
     for (const info of this.registers()) {
+      if (only !== null && !only.has(info.name)) continue;
       const ref = this.byName.get(info.name)!;
       const [lo, hi] = this.viewOf(ref, view);
       if (opts.zeros === false && lo === 0 && hi === 0) continue;

@@ -86,13 +86,33 @@ export abstract class Machine implements QtestMachine {
     return this.clock.advanceTo(ns);
   }
 
-  /** qtest irq_intercept_in/out: the interrupt controller's inputs under the names QEMU uses. */
+  /**
+   * QOM-style path resolution for qtest: an absolute path must name a device exactly; a
+   * partial path ("ioapic") must match the tail of exactly one device's path, as QEMU's
+   * object_resolve_path does.
+   */
+  resolveDevice(path: string): string | null {
+    const all = this.devicePaths();
+    if (path.startsWith('/')) return all.includes(path) ? path : null;
+    const hits = all.filter((p) => p.endsWith('/' + path));
+    return hits.length === 1 ? hits[0]! : null;
+  }
+
+  /**
+   * qtest irq_intercept_in/out on a resolved device path. Intercepting the interrupt
+   * controller's inputs reports every INTx level change; other devices are accepted (QEMU
+   * answers OK for a device without unnamed GPIOs) and never report.
+   */
   interceptIrqs(path: string, direction: 'in' | 'out', sink: (line: number, level: boolean) => void): boolean {
-    if (!this.irqControllerPaths().includes(path) || direction !== 'in') return false;
-    this.irqs.listen(sink);
+    const p = path.startsWith('/') ? path : this.resolveDevice(path);
+    if (p === null || !this.devicePaths().includes(p)) return false;
+    if (direction === 'in' && this.irqControllerPaths().includes(p)) this.irqs.listen(sink);
     return true;
   }
 
-  /** QOM-style names under which qtest may intercept this board's interrupt controller inputs. */
+  /** Paths of the interrupt controller whose inputs qtest may intercept. */
   protected abstract irqControllerPaths(): string[];
+
+  /** Canonical QOM paths of every device qtest may name. */
+  protected abstract devicePaths(): string[];
 }

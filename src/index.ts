@@ -1,0 +1,28 @@
+// Public API of iommu-model. Layers, bottom up: the bridge (what an emulator plugs into),
+// the register runtime generated from regmaps/, the PCI platform and machines, the qtest
+// front end. IOMMU models and the kernel layer join as they land.
+
+// Bridge
+export * from './bridge/types.ts';
+export { AddressSpace, type AddressSpaceOptions, type MappedRegion } from './bridge/address-space.ts';
+export { WasmRam, CallbackRam, type GuestRam, type RamCallbacks } from './bridge/guest-ram.ts';
+export { VirtualClock, type Timer } from './bridge/clock.ts';
+export { InterruptController, IrqLine, MsiRouter } from './bridge/irq.ts';
+export { DmaPort, pciRequester, formatBdf } from './bridge/dma.ts';
+export { expectSnapshot, bytesToBase64, base64ToBytes } from './bridge/snapshot.ts';
+export { Core, type CoreExports } from './core/core.ts';
+
+// Registers (runtime + every generated constant, e.g. SMMU_CR0, VTD_CAP_SAGAW_SHIFT)
+export * from './regs/index.ts';
+export * as regmap from './regs/generated/index.ts';
+
+// Platform
+export * as pci from './platform/pci/index.ts';
+export { EduDevice, EDU_REG } from './platform/devices/edu.ts';
+export * from './platform/machines/index.ts';
+export type { MachineConfig, QtestMachine, QtestMemory } from './platform/machine-types.ts';
+
+// QEMU-compatible qtest front end
+export { runQtest } from './qtest/main.ts';
+export { parseQtestCommandLine, CommandLineError } from './qtest/cmdline.ts';
+export { QtestProtocol } from './qtest/protocol.ts';

@@ -1,0 +1,64 @@
+// The q35 host bridge (MCH, 00:00.0) with its PCIEXBAR register, which places and enables
+// the ECAM window. QEMU resets PCIEXBAR to 0xb0000000 with the enable bit clear, so ECAM
+// answers nothing until firmware (or a qtest script) sets bit 0.
+import type { AddressSpace, MappedRegion } from '../../bridge/address-space.ts';
+import { EcamWindow } from '../pci/config-access.ts';
+import { PciFunction } from '../pci/function.ts';
+import type { PciHost } from '../pci/host.ts';
+import { PCI_CLASS_BRIDGE_HOST } from '../pci/regs.ts';
+
+/** MCH configuration registers (Intel 3 Series / ICH9 datasheet, as QEMU's q35.h names them). */
+export const MCH_PCIEXBAR = 0x60;
+export const MCH_PCIEXBAR_SIZE = 8;
+export const MCH_PCIEXBAR_DEFAULT = 0xb0000000;
+export const MCH_PCIEXBAREN = 0x1;
+/** Bits 2:1: 0 = 256 MiB (buses 0-255), 1 = 128 MiB, 2 = 64 MiB, 3 = reserved. */
+export const MCH_PCIEXBAR_LENGTH_SHIFT = 1;
+export const MCH_PCIEXBAR_LENGTH_MASK = 0x3;
+
+export class Q35Mch extends PciFunction {
+  private ecamMap: MappedRegion | null = null;
+  private ecamKey = '';
+
+  constructor(private readonly memory: AddressSpace) {
+    super({ name: 'mch', vendorId: 0x8086, deviceId: 0x29c0, classCode: PCI_CLASS_BRIDGE_HOST, subsystemVendorId: 0x1af4, subsystemId: 0x1100 });
+    this.cfg.set32(MCH_PCIEXBAR, MCH_PCIEXBAR_DEFAULT);
+    // QEMU leaves the whole 64-bit register writable (verified: 0xffffffff reads back).
+    this.cfg.setWmask(MCH_PCIEXBAR, 4, 0xffffffff);
+    this.cfg.setWmask(MCH_PCIEXBAR + 4, 4, 0xffffffff);
+    this.captureResetImage();
+  }
+
+  /** The ECAM base currently decoded, or -1 when the window is off. */
+  get ecamBase(): number {
+    return this.ecamMap?.base ?? -1;
+  }
+
+  protected override onConfigWrite(off: number, len: number): void {
+    if (off < MCH_PCIEXBAR + MCH_PCIEXBAR_SIZE && off + len > MCH_PCIEXBAR) this.updateEcam();
+  }
+
+  protected override onReset(): void {
+    this.updateEcam();
+  }
+
+  /** Re-derives the ECAM window from PCIEXBAR (QEMU's mch_update_pciexbar). */
+  updateEcam(): void {
+    const host: PciHost | null = this.bus?.host ?? null;
+    const lo = this.cfg.get32(MCH_PCIEXBAR);
+    const hi = this.cfg.get32(MCH_PCIEXBAR + 4);
+    const length = (lo >>> MCH_PCIEXBAR_LENGTH_SHIFT) & MCH_PCIEXBAR_LENGTH_MASK;
+    const enabled = (lo & MCH_PCIEXBAREN) !== 0 && length !== 3 && host !== null;
+    // Base bits 35:28 for 256 MiB, plus bit 27 for 128 MiB, plus bit 26 for 64 MiB.
+    const size = 0x10000000 >>> length;
+    const baseExact = (hi & 0xf) * 2 ** 32 + (((lo >>> 0) & ~(size - 1)) >>> 0);
+    const key = enabled ? `${baseExact}:${size}` : '';
+    if (key === this.ecamKey) return;
+    this.ecamKey = key;
+    this.ecamMap?.unmap();
+    this.ecamMap = null;
+    if (enabled) {
+      this.ecamMap = new EcamWindow(host!, { buses: size >>> 20 }).map(this.memory, baseExact);
+    }
+  }
+}

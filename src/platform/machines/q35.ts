@@ -1,0 +1,112 @@
+// QEMU's q35 board, as far as the models need it: RAM split at the PCI hole, the I/O-port
+// space with 0xCF8/0xCFC and the ICH9 reset-control register at 0xCF9, the MCH with its
+// PCIEXBAR-controlled ECAM, the ICH9 functions at 00:1f, IOAPIC inputs for INTx, the MSI
+// window at 0xFEE00000, and -device edu. VT-d attaches at 0xFED90000 with its own issue.
+import { AddressSpace } from '../../bridge/address-space.ts';
+import { InterruptController } from '../../bridge/irq.ts';
+import { ConfigPorts } from '../pci/config-access.ts';
+import { PciHost } from '../pci/host.ts';
+import { Machine, type RamRange } from './machine.ts';
+import { Q35Mch } from './q35-mch.ts';
+import { createIch9Lpc, createIch9Sata, createIch9Smbus, ICH9_LPC_DEVFN, ICH9_SATA_DEVFN, ICH9_SMBUS_DEVFN } from './ich9.ts';
+import { MachineConfigError, placeEdu, type PlacedDevice } from './devices.ts';
+import type { MachineConfig } from '../machine-types.ts';
+
+export const Q35_IOAPIC_PINS = 24;
+export const Q35_MSI_WINDOW = { base: 0xfee00000, size: 0x100000 };
+/** Where QEMU maps the VT-d unit (Q35_HOST_BRIDGE_IOMMU_ADDR). */
+export const Q35_IOMMU_BASE = 0xfed90000;
+export const Q35_RCR_PORT = 0xcf9;
+const GIB4 = 2 ** 32;
+
+/**
+ * QEMU's split of RAM below/above 4 GiB: all of it below 0xb0000000 when it fits,
+ * otherwise 2 GiB below and the rest from 4 GiB (pc_q35_init's lowmem rule).
+ */
+export function q35RamRanges(size: number): RamRange[] {
+  const lowmem = size >= 0xb0000000 ? 0x80000000 : 0xb0000000;
+  const below = Math.min(size, lowmem);
+  const ranges: RamRange[] = [{ base: 0, size: below, ramOffset: 0 }];
+  if (size > below) ranges.push({ base: GIB4, size: size - below, ramOffset: below });
+  return ranges;
+}
+
+/**
+ * ICH9 INTx routing with the chipset's reset values: slots below 25 use PIRQ E..H by
+ * (slot + pin) mod 4, which QEMU sends to IOAPIC inputs 20..23; the fixed functions at
+ * 25..31 use their DxxIR registers, whose reset value maps INTA..D to PIRQ A..D (inputs 16..19).
+ */
+export function q35IntxGsi(devfn: number, pin: number): number {
+  const slot = devfn >> 3;
+  if (slot < 25) return 16 + 4 + ((slot + pin) & 3);
+  return 16 + (pin & 3);
+}
+
+export class Q35Machine extends Machine {
+  readonly name = 'q35';
+  readonly io: AddressSpace;
+  readonly pci: PciHost;
+  readonly mch: Q35Mch;
+  readonly devices: PlacedDevice[] = [];
+  private rstCnt = 0;
+
+  constructor(config: MachineConfig) {
+    super(config.memoryBytes, q35RamRanges(config.memoryBytes), new InterruptController('ioapic', Q35_IOAPIC_PINS), Q35_MSI_WINDOW);
+    for (const [k, v] of Object.entries(config.machineProps)) {
+      if (k === 'kernel-irqchip' && ['on', 'off', 'split'].includes(v)) continue; // no KVM here: the choice only matters to VT-d's EIM default
+      if (k === 'accel') continue;
+      throw new MachineConfigError(`Property 'pc-q35-machine.${k}' not found`);
+    }
+    this.io = new AddressSpace({ name: 'io', size: 0x10000, unmappedRead: 'ones' });
+    this.pci = new PciHost({ name: 'pcie.0', memory: this.memory, io: this.io, msi: this.msi, intx: { controller: this.irqs, map: q35IntxGsi } });
+    new ConfigPorts(this.pci).map(this.io);
+    this.mapResetControl();
+    this.mch = this.pci.rootBus.addFunction(new Q35Mch(this.memory), 0);
+    this.pci.rootBus.addFunction(createIch9Lpc(), ICH9_LPC_DEVFN);
+    this.pci.rootBus.addFunction(createIch9Sata(), ICH9_SATA_DEVFN);
+    this.pci.rootBus.addFunction(createIch9Smbus(), ICH9_SMBUS_DEVFN);
+    let anon = 0;
+    for (const d of config.devices) {
+      if (d.driver === 'edu') {
+        this.devices.push(placeEdu(this.pci.rootBus, this.clock, d.props, d.props.id === undefined ? anon++ : -1));
+      } else if (d.driver === 'intel-iommu') {
+        throw new MachineConfigError(`-device intel-iommu: the VT-d model is not available yet in this version of iommu-model`);
+      } else {
+        throw new MachineConfigError(`-device ${d.driver}: '${d.driver}' is not a valid device model name`);
+      }
+    }
+  }
+
+  /** ICH9 RST_CNT at port 0xCF9, mapped over CONFIG_ADDRESS's second byte as in QEMU. */
+  private mapResetControl(): void {
+    this.io.mapMmio(Q35_RCR_PORT, {
+      name: 'ich9-rst-cnt', size: 1, validSizes: 1,
+      handler: {
+        read: () => this.rstCnt,
+        write: (_o, _s, v) => {
+          if (v & 0x4) {
+            // SYS_RST with RST_CPU requests a reset; the reset clears the register again.
+            // There is no CPU to reset here: the request is traced.
+            this.irqs.trace?.({ kind: 'system-reset-request', source: 'ich9-rst-cnt', value: v });
+            this.rstCnt = 0;
+            return;
+          }
+          this.rstCnt = v & 0xa; // FULL_RST and SYS_RST are kept
+        },
+      },
+    }, 1);
+  }
+
+  protected irqControllerPaths(): string[] {
+    return ['/machine/q35/ioapic'];
+  }
+
+  protected override devicePaths(): string[] {
+    return ['/machine/q35', '/machine/q35/ioapic', '/machine/q35/mch', ...this.devices.map((d) => d.path)];
+  }
+
+  protected override attachTrace(hook: Parameters<Machine['onTrace']>[0] | undefined): void {
+    super.attachTrace(hook);
+    this.pci.setTrace(hook);
+  }
+}

@@ -1,0 +1,77 @@
+// QEMU's Arm `virt` board, as far as the models need it: RAM at 1 GiB, the generic PCIe host
+// (gpex) with its high ECAM window at 0x40_1000_0000 (the default with highmem on), the 32-bit
+// PCI MMIO window, the PCI I/O window at 0x3eff0000, GIC SPIs for INTx, the GICv2m MSI frame,
+// and -device edu. The SMMUv3 attaches at 0x09050000 (iommu=smmuv3) with its own issue.
+import { AddressSpace } from '../../bridge/address-space.ts';
+import { InterruptController } from '../../bridge/irq.ts';
+import { EcamWindow } from '../pci/config-access.ts';
+import { PciFunction } from '../pci/function.ts';
+import { PciHost } from '../pci/host.ts';
+import { PCI_CLASS_BRIDGE_HOST } from '../pci/regs.ts';
+import { Machine } from './machine.ts';
+import { MachineConfigError, placeEdu, type PlacedDevice } from './devices.ts';
+import type { MachineConfig } from '../machine-types.ts';
+
+/** hw/arm/virt.c memory map entries used here. */
+export const VIRT_RAM_BASE = 0x40000000;
+export const VIRT_SMMU_BASE = 0x09050000;
+export const VIRT_GIC_V2M = { base: 0x08020000, size: 0x1000 };
+export const VIRT_PCIE_MMIO = { base: 0x10000000, size: 0x2eff0000 };
+export const VIRT_PCIE_PIO = { base: 0x3eff0000, size: 0x10000 };
+export const VIRT_HIGH_PCIE_ECAM = { base: 0x4010000000, size: 0x10000000 };
+export const VIRT_HIGH_PCIE_MMIO = { base: 0x8000000000, size: 0x8000000000 };
+/** First GIC SPI of the PCIe INTx lines (irqmap[VIRT_PCIE]); four lines, swizzled by slot. */
+export const VIRT_PCIE_IRQ = 3;
+export const VIRT_GIC_SPIS = 256;
+
+export class VirtMachine extends Machine {
+  readonly name = 'virt';
+  /** No port space on Arm: qtest in/out behave as QEMU's empty one. */
+  readonly io = null;
+  /** The PCI I/O space, reached through the PIO window in memory. */
+  readonly pciIo: AddressSpace;
+  readonly pci: PciHost;
+  readonly devices: PlacedDevice[] = [];
+
+  constructor(config: MachineConfig) {
+    super(config.memoryBytes, [{ base: VIRT_RAM_BASE, size: config.memoryBytes, ramOffset: 0 }], new InterruptController('gic', VIRT_GIC_SPIS), VIRT_GIC_V2M);
+    for (const [k, v] of Object.entries(config.machineProps)) {
+      if (k === 'iommu' && v === 'smmuv3') throw new MachineConfigError('-machine virt,iommu=smmuv3: the SMMUv3 model is not available yet in this version of iommu-model');
+      if (k === 'iommu' && v === 'none') continue;
+      if (k === 'iommu') throw new MachineConfigError(`Invalid iommu value '${v}'. Valid values are none, smmuv3.`);
+      if (k === 'accel') continue;
+      throw new MachineConfigError(`Property 'virt-machine.${k}' not found`);
+    }
+    this.pciIo = new AddressSpace({ name: 'pci-io', size: VIRT_PCIE_PIO.size, unmappedRead: 'ones' });
+    this.pci = new PciHost({
+      name: 'pcie.0', memory: this.memory, io: this.pciIo, msi: this.msi, allowZeroBarAddress: true,
+      intx: { controller: this.irqs, map: (devfn, pin) => VIRT_PCIE_IRQ + (((devfn >> 3) + pin) & 3) },
+    });
+    new EcamWindow(this.pci, { buses: 256 }).map(this.memory, VIRT_HIGH_PCIE_ECAM.base);
+    // The PIO window forwards to the PCI I/O space; an unclaimed port reads all-ones there.
+    this.memory.mapMmio(VIRT_PCIE_PIO.base, {
+      name: 'pcie-pio', size: VIRT_PCIE_PIO.size, unaligned: true,
+      handler: { read: (o, s) => this.pciIo.read(o, s), write: (o, s, v) => this.pciIo.write(o, s, v) },
+    });
+    // gpex host bridge: Red Hat 1b36:0008, class 06.00.00.
+    this.pci.rootBus.addFunction(new PciFunction({ name: 'gpex-root', vendorId: 0x1b36, deviceId: 0x0008, classCode: PCI_CLASS_BRIDGE_HOST, subsystemVendorId: 0x1af4, subsystemId: 0x1100 }), 0);
+    let anon = 0;
+    for (const d of config.devices) {
+      if (d.driver === 'edu') this.devices.push(placeEdu(this.pci.rootBus, this.clock, d.props, d.props.id === undefined ? anon++ : -1));
+      else throw new MachineConfigError(`-device ${d.driver}: '${d.driver}' is not a valid device model name`);
+    }
+  }
+
+  protected irqControllerPaths(): string[] {
+    return ['/machine/unattached/gic'];
+  }
+
+  protected devicePaths(): string[] {
+    return ['/machine/unattached/gic', '/machine/gpex', ...this.devices.map((d) => d.path)];
+  }
+
+  protected override attachTrace(hook: Parameters<Machine['onTrace']>[0] | undefined): void {
+    super.attachTrace(hook);
+    this.pci.setTrace(hook);
+  }
+}
