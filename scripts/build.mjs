@@ -1,7 +1,7 @@
 // Build pipeline: regmap codegen -> AssemblyScript core -> embedded wasm module -> esbuild bundles.
 // Each step names itself on failure so a broken build says where it broke.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
@@ -38,5 +38,6 @@ run('esbuild cli', bin('esbuild'), ['src/cli/main.ts', '--outfile=dist/cli.js', 
 
 // 5. Type declarations for `exports.types` (skipped when tsc is absent, e.g. a production install).
 if (existsSync(bin('tsc')) && process.env.IOMMU_SKIP_DTS !== '1') {
+  rmSync(path.join(root, 'dist/types'), { recursive: true, force: true });
   run('declarations', bin('tsc'), ['-p', 'tsconfig.build.json']);
 }

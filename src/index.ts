@@ -13,7 +13,11 @@ export { expectSnapshot, bytesToBase64, base64ToBytes } from './bridge/snapshot.
 export { Core, type CoreExports } from './core/core.ts';
 
 // Registers (runtime + every generated constant, e.g. SMMU_CR0, VTD_CAP_SAGAW_SHIFT)
-export * from './regs/index.ts';
+export { RegisterFile, FieldRef, RegRef, StructView, structOf, BLOCKS } from './regs/index.ts';
+export type {
+  DumpOptions, DumpedRegister, ReadHook, RegisterFileOptions, RegisterInfo, WriteHook,
+  Access as RegisterAccess, BlockDesc, ConstTableDesc, EnumValue, FieldDesc, RegisterDesc, StructDesc, StructFieldDesc,
+} from './regs/index.ts';
 export * as regmap from './regs/generated/index.ts';
 
 // Platform

@@ -43,7 +43,12 @@ export interface MmioRegionSpec {
    * delivered: it reads as `invalidRead` and the write is dropped, both traced.
    */
   readonly validSizes?: number;
-  /** Whether accesses not aligned to their size are delivered (default false: split into aligned pieces). */
+  /**
+   * Whether accesses not aligned to their size are delivered (default false: a misaligned
+   * access is rejected like a wrong size). For QEMU's exact splitting of oversized and
+   * misaligned accesses into valid pieces, wrap the handler with qemuRegionHandler()
+   * (src/bridge/qemu-access.ts) and map it with all sizes valid and `unaligned: true`.
+   */
   readonly unaligned?: boolean;
   /** Value of a rejected-size read (default 0, as QEMU's unassigned_mem_read). */
   readonly invalidRead?: 'zero' | 'ones';

@@ -18,7 +18,7 @@ import type { VirtualClock, Timer } from '../../bridge/clock.ts';
 import type { TraceHook } from '../../bridge/types.ts';
 import { base64ToBytes, bytesToBase64 } from '../../bridge/snapshot.ts';
 import { PciFunction } from '../pci/function.ts';
-import { ALL_ACCESS_SIZES, qemuRegionHandler } from './qemu-access.ts';
+import { ALL_ACCESS_SIZES, qemuRegionHandler } from '../../bridge/qemu-access.ts';
 
 export const EDU_VENDOR_ID = 0x1234;
 export const EDU_DEVICE_ID = 0x11e8;

@@ -11,7 +11,7 @@
 import type { AddressSpace, MappedRegion } from '../../bridge/address-space.ts';
 import type { MmioHandler, SnapshotData, Snapshottable } from '../../bridge/types.ts';
 import { expectSnapshot } from '../../bridge/snapshot.ts';
-import { ALL_ACCESS_SIZES, qemuRegionHandler } from '../devices/qemu-access.ts';
+import { ALL_ACCESS_SIZES, qemuRegionHandler } from '../../bridge/qemu-access.ts';
 import type { PciHost } from './host.ts';
 import {
   PCIE_ECAM_BUS_SHIFT, PCIE_ECAM_BUS_SIZE, PCIE_ECAM_DEVFN_SHIFT, PCIE_ECAM_REG_MASK,

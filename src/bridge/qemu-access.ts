@@ -9,7 +9,7 @@
 //  - the pieces' values are assembled little-endian.
 // Map the resulting handler with `unaligned: true` and all sizes valid, so the AddressSpace
 // hands every access over unchanged and this adapter applies the rules.
-import type { MmioHandler } from '../../bridge/types.ts';
+import type { MmioHandler } from './types.ts';
 
 export interface QemuRegionOps {
   /** valid.min_access_size / valid.max_access_size (1..8). */
