@@ -1,6 +1,14 @@
 // `npm run bench`: every benchmark, each printing its ratio against an in-run reference.
 import { runMmioBench } from './mmio.bench.ts';
+import { RegisterFile } from '../src/regs/register-file.ts';
+import { BLOCKS } from '../src/regs/generated/index.ts';
 
 console.log(`node ${process.version}, ${process.arch}\n`);
 console.log('== MMIO register access (target >= 20 M accesses/s through the AddressSpace)');
-runMmioBench();
+const smmu = new RegisterFile(BLOCKS.smmuv3!);
+const vtd = new RegisterFile(BLOCKS.vtd!);
+const offsets = (rf: RegisterFile, names: string[]) => names.map((n) => rf.registers().find((r) => r.name === n)!.offset);
+runMmioBench([
+  { name: 'SMMUv3 regfile', handler: smmu, offsets: offsets(smmu, ['IDR0', 'IDR1', 'IDR5', 'CR0', 'CR0ACK', 'GERROR', 'CMDQ_PROD', 'CMDQ_CONS']) },
+  { name: 'VT-d regfile', handler: vtd, offsets: offsets(vtd, ['VER', 'CAP', 'ECAP', 'GSTS', 'FSTS', 'FECTL', 'IQH', 'IQT']) },
+]);
