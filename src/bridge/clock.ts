@@ -72,6 +72,15 @@ export class VirtualClock {
     return this.advanceTo(this.nowNs + Math.floor(ns));
   }
 
+  /**
+   * Sets the time without running timers (restoring a snapshot; the devices re-arm their
+   * own timers from their snapshots afterwards).
+   */
+  restoreTime(ns: number): void {
+    if (!Number.isFinite(ns) || ns < 0) throw new RangeError(`VirtualClock.restoreTime: ns must be a non-negative number, got ${ns}`);
+    this.nowNs = Math.floor(ns);
+  }
+
   /** Moves the clock forward to `targetNs` (never backwards), firing timers due on the way. */
   advanceTo(targetNs: number): number {
     for (;;) {

@@ -6,7 +6,8 @@ import { AddressSpace } from '../../bridge/address-space.ts';
 import { VirtualClock } from '../../bridge/clock.ts';
 import { WasmRam } from '../../bridge/guest-ram.ts';
 import { InterruptController, MsiRouter } from '../../bridge/irq.ts';
-import type { TraceEvent, TraceHook } from '../../bridge/types.ts';
+import type { SnapshotData, Snapshottable, TraceEvent, TraceHook } from '../../bridge/types.ts';
+import { expectSnapshot } from '../../bridge/snapshot.ts';
 import { Core } from '../../core/core.ts';
 import type { QtestMachine } from '../machine-types.ts';
 
@@ -18,7 +19,7 @@ export interface RamRange {
   readonly ramOffset: number;
 }
 
-export abstract class Machine implements QtestMachine {
+export abstract class Machine implements QtestMachine, Snapshottable {
   abstract readonly name: string;
   readonly bigEndian = false;
   readonly core = new Core();
@@ -109,6 +110,27 @@ export abstract class Machine implements QtestMachine {
     if (direction === 'in' && this.irqControllerPaths().includes(p)) this.irqs.listen(sink);
     return true;
   }
+
+  /**
+   * Device state of the whole board: clock, interrupt levels, every PCI function (config
+   * space and device registers, pending DMA timers) and board registers. Guest RAM is not
+   * included: the embedder owns it through ramView() and saves it as it sees fit.
+   */
+  snapshot(): SnapshotData {
+    const levels: number[] = [];
+    for (let i = 0; i < this.irqs.lines; i++) if (this.irqs.level(i)) levels.push(i);
+    return { type: `machine.${this.name}`, version: 1, state: { clockNs: this.clock.now(), irqLevels: levels, board: this.boardState() } };
+  }
+
+  restore(data: SnapshotData): void {
+    const st = expectSnapshot(data, `machine.${this.name}`, 1) as { clockNs: number; irqLevels: number[]; board: unknown };
+    this.clock.restoreTime(st.clockNs);
+    this.loadBoardState(st.board);
+    for (let i = 0; i < this.irqs.lines; i++) this.irqs.set(i, st.irqLevels.includes(i));
+  }
+
+  protected abstract boardState(): unknown;
+  protected abstract loadBoardState(state: unknown): void;
 
   /** Paths of the interrupt controller whose inputs qtest may intercept. */
   protected abstract irqControllerPaths(): string[];

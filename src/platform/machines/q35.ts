@@ -3,6 +3,7 @@
 // PCIEXBAR-controlled ECAM, the ICH9 functions at 00:1f, IOAPIC inputs for INTx, the MSI
 // window at 0xFEE00000, and -device edu. VT-d attaches at 0xFED90000 with its own issue.
 import { AddressSpace } from '../../bridge/address-space.ts';
+import type { SnapshotData } from '../../bridge/types.ts';
 import { InterruptController } from '../../bridge/irq.ts';
 import { ConfigPorts } from '../pci/config-access.ts';
 import { PciHost } from '../pci/host.ts';
@@ -95,6 +96,17 @@ export class Q35Machine extends Machine {
         },
       },
     }, 1);
+  }
+
+  protected boardState(): unknown {
+    return { rstCnt: this.rstCnt, pci: this.pci.snapshot() };
+  }
+
+  protected loadBoardState(state: unknown): void {
+    const st = state as { rstCnt: number; pci: SnapshotData };
+    this.rstCnt = st.rstCnt & 0xa;
+    this.pci.restore(st.pci);
+    this.mch.updateEcam();
   }
 
   protected irqControllerPaths(): string[] {

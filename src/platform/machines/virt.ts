@@ -3,6 +3,7 @@
 // PCI MMIO window, the PCI I/O window at 0x3eff0000, GIC SPIs for INTx, the GICv2m MSI frame,
 // and -device edu. The SMMUv3 attaches at 0x09050000 (iommu=smmuv3) with its own issue.
 import { AddressSpace } from '../../bridge/address-space.ts';
+import type { SnapshotData } from '../../bridge/types.ts';
 import { InterruptController } from '../../bridge/irq.ts';
 import { EcamWindow } from '../pci/config-access.ts';
 import { PciFunction } from '../pci/function.ts';
@@ -60,6 +61,14 @@ export class VirtMachine extends Machine {
       if (d.driver === 'edu') this.devices.push(placeEdu(this.pci.rootBus, this.clock, d.props, d.props.id === undefined ? anon++ : -1));
       else throw new MachineConfigError(`-device ${d.driver}: '${d.driver}' is not a valid device model name`);
     }
+  }
+
+  protected boardState(): unknown {
+    return { pci: this.pci.snapshot() };
+  }
+
+  protected loadBoardState(state: unknown): void {
+    this.pci.restore((state as { pci: SnapshotData }).pci);
   }
 
   protected irqControllerPaths(): string[] {
