@@ -294,50 +294,30 @@ export class AddressSpace {
 
   /** Reads `dst.length` bytes. Holes read as the unmapped value; the result says whether all of it decoded. */
   readBytes(addr: number, dst: Uint8Array): MemTx {
-    let result = MemTx.OK;
-    let done = 0;
-    const len = dst.length;
-    while (done < len) {
-      const a = addr + done;
-      const s = this.find(a);
-      if (s === null) {
-        const next = this.nextStart(a);
-        const n = Math.min(len - done, next - a);
-        dst.fill(this.onesOnUnmapped ? 0xff : 0, done, done + n);
-        this.traceUnmapped('read', a, n);
-        result = MemTx.DECODE_ERROR;
-        done += n;
-        continue;
-      }
-      const n = Math.min(len - done, s.end - a);
-      const m = s.m;
-      if (m.ram !== null) {
-        m.ram.read(a - m.base + m.ramOffset, dst.subarray(done, done + n));
-      } else {
-        for (let i = 0; i < n; ) {
-          const step = this.mmioChunk(m, a + i - m.base, n - i);
-          const v = this.read(a + i, step);
-          for (let k = 0; k < step; k++) dst[done + i + k] = (v >>> (8 * k)) & 0xff;
-          i += step;
-        }
-      }
-      done += n;
-    }
-    return result;
+    return this.bulk(addr, dst, false);
   }
 
   /** Writes `src`; bytes aimed at holes are dropped. */
   writeBytes(addr: number, src: Uint8Array): MemTx {
+    return this.bulk(addr, src, true);
+  }
+
+  /**
+   * Walks [addr, addr + buf.length) segment by segment: RAM is copied in one go, MMIO is
+   * accessed in the largest sizes the region takes (as QEMU's address_space_rw), holes are
+   * traced (and read as the unmapped value).
+   */
+  private bulk(addr: number, buf: Uint8Array, isWrite: boolean): MemTx {
     let result = MemTx.OK;
     let done = 0;
-    const len = src.length;
+    const len = buf.length;
     while (done < len) {
       const a = addr + done;
       const s = this.find(a);
       if (s === null) {
-        const next = this.nextStart(a);
-        const n = Math.min(len - done, next - a);
-        this.traceUnmapped('write', a, n);
+        const n = Math.min(len - done, this.nextStart(a) - a);
+        if (!isWrite) buf.fill(this.onesOnUnmapped ? 0xff : 0, done, done + n);
+        this.traceUnmapped(isWrite ? 'write' : 'read', a, n);
         result = MemTx.DECODE_ERROR;
         done += n;
         continue;
@@ -345,13 +325,21 @@ export class AddressSpace {
       const n = Math.min(len - done, s.end - a);
       const m = s.m;
       if (m.ram !== null) {
-        m.ram.write(a - m.base + m.ramOffset, src.subarray(done, done + n));
+        const part = buf.subarray(done, done + n);
+        if (isWrite) m.ram.write(a - m.base + m.ramOffset, part);
+        else m.ram.read(a - m.base + m.ramOffset, part);
       } else {
         for (let i = 0; i < n; ) {
           const step = this.mmioChunk(m, a + i - m.base, n - i);
-          let v = 0;
-          for (let k = step - 1; k >= 0; k--) v = v * 256 + src[done + i + k]!;
-          this.write(a + i, step, v);
+          const at = done + i;
+          if (isWrite) {
+            let v = 0;
+            for (let k = step - 1; k >= 0; k--) v = v * 256 + buf[at + k]!;
+            this.write(a + i, step, v);
+          } else {
+            const v = this.read(a + i, step);
+            for (let k = 0; k < step; k++) buf[at + k] = (v >>> (8 * k)) & 0xff;
+          }
           i += step;
         }
       }
