@@ -66,13 +66,17 @@ function listRegisters(block: BlockDesc): string {
     let name = r.name;
     if (r.stride !== 0) name += `[0..${r.count - 1}] (stride ${hex(r.stride)})`;
     if (r.aliases.length > 0) name += ` (also at ${r.aliases.map(off).join(', ')})`;
+    if (r.variant !== undefined) name += ` [${r.variant}]`;
     if (!r.implemented) name += ' *';
     rows.push([off(r.offset), String(r.width), r.access, resetText(r), name]);
   }
   const absent = block.registers.filter((r) => !r.implemented).length;
   let out = `${block.block}: ${block.title}\n`;
   out += `MMIO window ${hex(block.size)} bytes, ${block.registers.length} registers`;
-  out += absent > 0 ? ` (* = ${absent} not implemented in the default configuration: read 0, writes ignored)\n\n` : '\n\n';
+  out += absent > 0 ? ` (* = ${absent} not implemented in the default configuration: read 0, writes ignored)\n` : '\n';
+  // Registers of different variants share offsets: say which layouts the [NAME] tags mean.
+  for (const v of block.variants ?? []) out += `[${v.name}] ${v.description}\n`;
+  out += '\n';
   out += table(rows) + '\n';
   if (block.structures.length > 0) out += `\nstructures: ${block.structures.map((s) => `${s.name} (${s.size} B)`).join(', ')}\n`;
   if (block.constants.length > 0) out += `constants: ${block.constants.map((t) => `${t.name} (${t.values.length})`).join(', ')}\n`;
@@ -112,6 +116,7 @@ function registerHeader(block: BlockDesc, r: RegisterDesc): string {
   if (r.stride !== 0) h += `; array of ${r.count}, element i at ${hex(r.offset, 3)} + ${hex(r.stride)} * i`;
   if (r.aliases.length > 0) h += `; also at ${r.aliases.map((a) => hex(a, 3)).join(', ')}`;
   if (!r.implemented) h += '; not implemented in the default configuration (reads 0, writes ignored)';
+  if (r.variant !== undefined) h += `; only in the ${r.variant} layout`;
   return h;
 }
 

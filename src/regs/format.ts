@@ -1,7 +1,7 @@
 // Text formatting shared by RegisterFile dumps, StructView and the describe command, so a
 // value looks the same everywhere: fixed-width hex for whole registers, enum names or short
 // numbers for fields.
-import type { EnumValue } from './types.ts';
+import type { EnumValue, RegWidth } from './types.ts';
 
 /** "0x" + hex padded to `digits`. */
 export function hex(value: number | bigint, digits = 0): string {
@@ -9,9 +9,9 @@ export function hex(value: number | bigint, digits = 0): string {
   return '0x' + v.toString(16).padStart(digits, '0');
 }
 
-/** A 32- or 64-bit register value as fixed-width hex (8 or 16 digits). */
-export function regHex(lo: number, hi: number, width: 32 | 64): string {
-  return width === 64 ? '0x' + (hi >>> 0).toString(16).padStart(8, '0') + (lo >>> 0).toString(16).padStart(8, '0') : hex(lo >>> 0, 8);
+/** A register value as fixed-width hex (2, 4, 8 or 16 digits for 8/16/32/64 bits). */
+export function regHex(lo: number, hi: number, width: RegWidth): string {
+  return width === 64 ? '0x' + (hi >>> 0).toString(16).padStart(8, '0') + (lo >>> 0).toString(16).padStart(8, '0') : hex(lo >>> 0, width / 4);
 }
 
 /** Combines two 32-bit halves into a bigint. */

@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import path from 'node:path';
 import { emitAs, emitAsIndex, emitTs, emitTsIndex } from './codegen.ts';
 import { normalizeRegmap, type RawRegmap } from './normalize.ts';
+import { blockSymbols } from './symbols.ts';
 import type { BlockDesc } from './types.ts';
 import { validateRegmap } from './validate.ts';
 
@@ -37,6 +38,7 @@ export function loadRegmaps(regmapsDir: string, root = process.cwd()): { errors:
   const files = readdirSync(regmapsDir).filter((f) => f.endsWith('.json') && f !== 'schema.json').sort();
   if (files.length === 0) errors.push(`${path.relative(root, regmapsDir) || '.'}: no regmap files (*.json) found`);
   const prefixes = new Map<string, string>();
+  const owners = new Map<string, { file: string; origin: string }>();
   for (const f of files) {
     const full = path.join(regmapsDir, f);
     const rel = path.relative(root, full);
@@ -56,6 +58,13 @@ export function loadRegmaps(regmapsDir: string, root = process.cwd()): { errors:
     const other = prefixes.get(desc.prefix);
     if (other !== undefined) errors.push(`${rel}: prefix: "${desc.prefix}" is already used by ${other}; generated names would collide`);
     prefixes.set(desc.prefix, rel);
+    // One prefix may extend another (PCI, PCI_EXP): the generated index re-exports every
+    // block, so a name must also be unique across files.
+    for (const sym of blockSymbols(desc)) {
+      const prev = owners.get(sym.id);
+      if (prev !== undefined && prev.file !== rel) errors.push(`${rel}: ${sym.origin}: generated name ${sym.id} collides with ${prev.origin} of ${prev.file}`);
+      else owners.set(sym.id, { file: rel, origin: sym.origin });
+    }
     blocks.push(desc);
   }
   return { errors, blocks };

@@ -5,6 +5,6 @@ export type { DumpOptions, DumpedRegister, ReadHook, RegisterFileOptions, Regist
 export { FieldRef, RegRef } from './refs.ts';
 export { StructView, structOf } from './struct-view.ts';
 export type {
-  Access, BlockDesc, ConstTableDesc, EnumValue, FieldDesc, RegisterDesc, StructDesc, StructFieldDesc,
+  Access, BlockDesc, ConstTableDesc, EnumValue, FieldDesc, RegisterDesc, RegWidth, StructDesc, StructFieldDesc, VariantDesc,
 } from './types.ts';
 export { BLOCKS } from './generated/index.ts';

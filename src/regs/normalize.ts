@@ -3,7 +3,7 @@
 // into msb/lsb, enumRef tables resolved, defaults filled in.
 import { parseBits, parseUint } from './bits.ts';
 import type {
-  Access, BlockDesc, ConstTableDesc, EnumValue, FieldDesc, RegisterDesc, StructDesc, StructFieldDesc,
+  Access, BlockDesc, ConstTableDesc, EnumValue, FieldDesc, RegisterDesc, RegWidth, StructDesc, StructFieldDesc,
 } from './types.ts';
 
 /** The JSON shapes of a regmap file (see regmaps/schema.json). */
@@ -13,9 +13,9 @@ export interface RawField {
   enum?: RawEnum; enumRef?: string; preserveOnReset?: boolean;
 }
 export interface RawRegister {
-  name: string; offset: number | string; width: 32 | 64; access: Access; reset: number | string;
+  name: string; offset: number | string; width: RegWidth; access: Access; reset: number | string;
   description: string; fields?: RawField[]; array?: { count: number; stride: number | string };
-  aliases?: (number | string)[]; implemented?: boolean; preserveOnReset?: boolean;
+  aliases?: (number | string)[]; implemented?: boolean; preserveOnReset?: boolean; variant?: string;
 }
 export interface RawStructField {
   name: string; word: number; bits: number | string; description?: string; enum?: RawEnum; enumRef?: string;
@@ -27,7 +27,10 @@ export interface RawConstTable {
 }
 export interface RawRegmap {
   block: string; title: string; prefix: string; description: string; sources?: string[];
-  registers: { size: number | string; description?: string; list: RawRegister[] };
+  registers: {
+    size: number | string; description?: string; list: RawRegister[];
+    variants?: { name: string; description: string }[];
+  };
   structures?: RawStructure[];
   constants?: RawConstTable[];
 }
@@ -83,6 +86,7 @@ export function normalizeRegmap(raw: RawRegmap): BlockDesc {
       aliases: (r.aliases ?? []).map(num),
       implemented: r.implemented ?? true,
       preserveOnReset: r.preserveOnReset ?? false,
+      ...(r.variant !== undefined ? { variant: r.variant } : {}),
     };
   });
 
@@ -113,6 +117,7 @@ export function normalizeRegmap(raw: RawRegmap): BlockDesc {
     description: raw.description,
     size: num(raw.registers.size),
     registers,
+    ...(raw.registers.variants !== undefined ? { variants: raw.registers.variants.map((v) => ({ name: v.name, description: v.description })) } : {}),
     structures,
     constants,
   };

@@ -2,16 +2,25 @@
 // the stored bits directly (no access semantics, no hooks): this is how a device model
 // updates status bits, latches pointers and reads its configuration. A device resolves its
 // handles once at construction; each get/set is then a typed-array access, no name lookup.
-import type { FieldDesc, RegisterDesc } from './types.ts';
+import type { FieldDesc, RegisterDesc, RegWidth } from './types.ts';
 
 const TWO32 = 4294967296;
 
-/** One register instance (an array element counts as one register: "FRCD_HI[0]"). */
+/**
+ * One register instance (an array element counts as one register: "FRCD_HI[0]"). An 8- or
+ * 16-bit register shares its 32-bit slot with its neighbours and occupies the bits from
+ * `shift` (its byte position in the word times 8).
+ */
 export class RegRef {
+  /** All bits of the register within its slot (0xffffffff for 32/64-bit registers). */
+  readonly laneMask: number;
+  private readonly max: number;
+
   /**
    * @param vals  the register file's value slots
-   * @param lo    slot of bits 31:0
-   * @param hi    slot of bits 63:32, 0 for a 32-bit register
+   * @param lo    slot of bits 31:0 (or of the word holding an 8/16-bit register)
+   * @param hi    slot of bits 63:32, 0 for a register of 32 bits or less
+   * @param shift bit position of an 8/16-bit register within its slot, else 0
    */
   constructor(
     private readonly vals: Uint32Array,
@@ -20,55 +29,66 @@ export class RegRef {
     readonly desc: RegisterDesc,
     /** @internal */ readonly lo: number,
     /** @internal */ readonly hi: number,
-  ) {}
+    /** @internal */ readonly shift = 0,
+  ) {
+    this.max = desc.width >= 32 ? 0xffffffff : 2 ** desc.width - 1;
+    this.laneMask = (this.max * 2 ** shift) >>> 0;
+  }
 
-  get width(): 32 | 64 {
+  get width(): RegWidth {
     return this.desc.width;
   }
 
-  /** Value of a 32-bit register. */
+  /** Value of a register of 32 bits or less. */
   get(): number {
     if (this.hi !== 0) throw new TypeError(`register ${this.name} is 64-bit: use get64(), getLo() or getHi()`);
-    return this.vals[this.lo]!;
+    return this.getLo();
   }
 
-  /** Sets a 32-bit register; int32 bit patterns (results of `|`, `&`) are accepted as well. */
+  /** Sets a register of 32 bits or less; int32 bit patterns (results of `|`, `&`) are accepted for 32-bit ones. */
   set(value: number): void {
     if (this.hi !== 0) throw new TypeError(`register ${this.name} is 64-bit: use set64(), setLo() or setHi()`);
-    checkU32(this.name, value);
-    this.vals[this.lo] = value;
+    this.setLo(value);
   }
 
-  /** Bits 31:0. */
+  /** Bits 31:0 (the whole value of a register of 32 bits or less). */
   getLo(): number {
-    return this.vals[this.lo]!;
+    const v = this.vals[this.lo]!;
+    return this.max === 0xffffffff ? v : (v >>> this.shift) & this.max;
   }
 
-  /** Bits 63:32 (0 for a 32-bit register). */
+  /** Bits 63:32 (0 for a register of 32 bits or less). */
   getHi(): number {
     return this.hi === 0 ? 0 : this.vals[this.hi]!;
   }
 
   setLo(value: number): void {
-    checkU32(this.name, value);
-    this.vals[this.lo] = value;
+    if (this.max === 0xffffffff) {
+      checkU32(this.name, value);
+      this.vals[this.lo] = value;
+      return;
+    }
+    if (!(value >= 0 && value <= this.max) || value % 1 !== 0) {
+      throw new RangeError(`register ${this.name}: ${value} does not fit in ${this.desc.width} bits`);
+    }
+    this.vals[this.lo] = (this.vals[this.lo]! & ~this.laneMask) | (value << this.shift);
   }
 
   setHi(value: number): void {
-    if (this.hi === 0) throw new TypeError(`register ${this.name} is 32-bit: it has no high half`);
+    if (this.hi === 0) throw new TypeError(`register ${this.name} is ${this.desc.width}-bit: it has no high half`);
     checkU32(this.name, value);
     this.vals[this.hi] = value;
   }
 
   get64(): bigint {
-    return (BigInt(this.getHi()) << 32n) | BigInt(this.vals[this.lo]!);
+    return (BigInt(this.getHi()) << 32n) | BigInt(this.getLo());
   }
 
   set64(value: bigint): void {
     if (typeof value !== 'bigint' || value < 0n || value >> BigInt(this.desc.width) !== 0n) {
       throw new RangeError(`register ${this.name}: ${String(value)} is not a ${this.desc.width}-bit unsigned bigint`);
     }
-    this.vals[this.lo] = Number(value & 0xffffffffn);
+    this.setLo(Number(value & 0xffffffffn));
     if (this.hi !== 0) this.vals[this.hi] = Number(value >> 32n);
   }
 }
@@ -103,7 +123,7 @@ export class FieldRef {
       this.lowBits = 0;
     } else {
       this.slot = register.lo;
-      this.shift = lsb;
+      this.shift = lsb + register.shift;
       this.slotHi = msb >= 32 ? register.hi : 0;
       this.lowBits = msb >= 32 ? 32 - lsb : 0;
     }

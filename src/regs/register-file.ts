@@ -11,11 +11,15 @@
 // bytes written (an RW1C bit in another byte is not cleared); a sub-word read returns the
 // bytes of the 32-bit read (read hooks run). Offsets with no register read 0 and ignore
 // writes (RAZ/WI) and are reported to the trace hook.
+//
+// 8- and 16-bit registers (PCI configuration space) share the slot of their 32-bit word: the
+// slot's masks and reset are the union of theirs, so guest accesses need no extra work; only
+// hooks and the hardware-side handles look at the register's byte lane.
 import type { MmioHandler, TraceHook } from '../bridge/types.ts';
 import { extract, fieldText, join64, plainValue, regHex } from './format.ts';
 import { FieldRef, RegRef } from './refs.ts';
 import { didYouMean } from './suggest.ts';
-import type { Access, BlockDesc, RegisterDesc } from './types.ts';
+import type { Access, BlockDesc, RegisterDesc, RegWidth } from './types.ts';
 
 /**
  * Called after a guest write has landed. For a 32-bit register: (newValue, oldValue) and
@@ -47,6 +51,11 @@ export interface RegisterFileOptions {
   readonly counts?: Readonly<Record<string, number>>;
   /** Window size replacing the regmap's (needed when counts grow past it). */
   readonly size?: number;
+  /**
+   * Layout variant to model, for blocks that declare several (PCI header TYPE0 / TYPE1):
+   * registers of other variants are absent. Default: the first variant declared.
+   */
+  readonly variant?: string;
   readonly trace?: TraceHook;
 }
 
@@ -54,14 +63,14 @@ export interface RegisterFileOptions {
 export interface RegisterInfo {
   readonly name: string;
   readonly offset: number;
-  readonly width: 32 | 64;
+  readonly width: RegWidth;
   readonly desc: RegisterDesc;
 }
 
 export interface DumpedRegister {
   readonly name: string;
   readonly offset: number;
-  readonly width: 32 | 64;
+  readonly width: RegWidth;
   /** Fixed-width hex ("0x0000000d"). */
   readonly value: string;
   /** Every field's value (a hex string when wider than 53 bits). */
@@ -96,6 +105,8 @@ export class RegisterFile implements MmioHandler {
   readonly name: string;
   /** Size of the window in bytes. */
   readonly size: number;
+  /** The layout variant modelled (undefined for blocks with a single layout). */
+  readonly variant: string | undefined;
 
   // Per 32-bit slot of the window: index into the slot arrays below (0 = no register).
   private readonly slotOf: Uint16Array;
@@ -111,9 +122,13 @@ export class RegisterFile implements MmioHandler {
   private readonly slotReg: Uint16Array;
   private readonly slotHalf: Uint8Array;
   private readonly readHooks: (ReadHook | undefined)[];
+  // Per slot shared by 8/16-bit registers: their indices (undefined for other slots).
+  private readonly subRegs: (number[] | undefined)[];
   // Per register instance:
   private readonly regs: RegRef[] = [];
   private readonly writeHooks: (WriteHook | undefined)[] = [];
+  /** Read hooks of 8/16-bit registers (other registers keep theirs in readHooks, per slot). */
+  private readonly subReadHooks: (ReadHook | undefined)[] = [];
   private readonly byName = new Map<string, RegRef>();
   private readonly fieldCache = new Map<string, FieldRef>();
   private trace: TraceHook | undefined;
@@ -123,14 +138,16 @@ export class RegisterFile implements MmioHandler {
     this.name = opts.name ?? block.block;
     this.trace = opts.trace;
     const size = opts.size ?? block.size;
-    if (!Number.isInteger(size) || size <= 0 || size % 4 !== 0 || size > 0x40000) {
-      throw new RangeError(`${this.name}: window size ${size} must be a positive multiple of 4 up to 256 KiB`);
+    if (!Number.isInteger(size) || size <= 0 || size % 4 !== 0 || size > 0x100000) {
+      throw new RangeError(`${this.name}: window size ${size} must be a positive multiple of 4 up to 1 MiB`);
     }
     this.size = size;
+    this.variant = this.selectVariant(opts.variant);
 
     const live = this.selectRegisters(opts);
     let slots = 1;
-    for (const { desc, count } of live) slots += count * (desc.width / 32);
+    // An upper bound: 8/16-bit registers sharing a word use one slot between them.
+    for (const { desc, count } of live) slots += count * Math.max(1, desc.width / 32);
     if (slots > 0xffff) throw new RangeError(`${this.name}: too many register slots (${slots})`);
     this.slotOf = new Uint16Array(size >>> 2);
     this.val = new Uint32Array(slots);
@@ -144,33 +161,50 @@ export class RegisterFile implements MmioHandler {
     this.slotReg = new Uint16Array(slots);
     this.slotHalf = new Uint8Array(slots);
     this.readHooks = new Array<ReadHook | undefined>(slots).fill(undefined);
+    this.subRegs = new Array<number[] | undefined>(slots).fill(undefined);
 
     let next = 1;
-    const owner = new Map<number, string>();
+    const owner = new Map<number, string>(); // byte offset -> register name
     for (const { desc, count } of live) {
+      const bytes = desc.width / 8;
+      if (bytes < 4 && desc.aliases.length > 0) throw new RangeError(`${this.name}: register ${desc.name}: ${desc.width}-bit registers cannot have aliases`);
       for (let i = 0; i < count; i++) {
         const name = desc.count > 1 || desc.stride !== 0 || count > 1 ? `${desc.name}[${i}]` : desc.name;
         const offset = desc.offset + i * desc.stride;
-        const lo = next++;
-        const hi = desc.width === 64 ? next++ : 0;
-        const ref = new RegRef(this.val, name, offset, desc, lo, hi);
-        const index = this.regs.length;
-        this.regs.push(ref);
-        this.writeHooks.push(undefined);
-        this.byName.set(name, ref);
         const places = i === 0 ? [offset, ...desc.aliases] : [offset];
         for (const at of places) {
-          if (at + desc.width / 8 > size) {
+          if (at + bytes > size) {
             throw new RangeError(`${this.name}: register ${name} at ${regHex(at, 0, 32)} does not fit in the ${size}-byte window (pass a larger size)`);
           }
-          for (let h = 0; h < desc.width / 32; h++) {
-            const word = (at >>> 2) + h;
-            const prev = owner.get(word);
-            if (prev !== undefined) throw new RangeError(`${this.name}: register ${name} overlaps ${prev} at offset 0x${(word * 4).toString(16)}`);
-            owner.set(word, name);
-            this.slotOf[word] = h === 0 ? lo : hi;
+          if (at % Math.min(bytes, 4) !== 0) throw new RangeError(`${this.name}: register ${name} at ${regHex(at, 0, 32)} is not aligned to its width`);
+          for (let b = at; b < at + bytes; b++) {
+            const prev = owner.get(b);
+            if (prev !== undefined) throw new RangeError(`${this.name}: register ${name} overlaps ${prev} at offset 0x${b.toString(16)}`);
+            owner.set(b, name);
           }
         }
+        const index = this.regs.length;
+        let ref: RegRef;
+        if (bytes < 4) {
+          // Join the slot of the word if another byte/word register already holds it.
+          const word = offset >>> 2;
+          const lo = this.slotOf[word] !== 0 ? this.slotOf[word]! : next++;
+          this.slotOf[word] = lo;
+          (this.subRegs[lo] ??= []).push(index);
+          ref = new RegRef(this.val, name, offset, desc, lo, 0, (offset & 3) * 8);
+        } else {
+          const lo = next++;
+          const hi = desc.width === 64 ? next++ : 0;
+          ref = new RegRef(this.val, name, offset, desc, lo, hi);
+          for (const at of places) {
+            this.slotOf[at >>> 2] = lo;
+            if (hi !== 0) this.slotOf[(at >>> 2) + 1] = hi;
+          }
+        }
+        this.regs.push(ref);
+        this.writeHooks.push(undefined);
+        this.subReadHooks.push(undefined);
+        this.byName.set(name, ref);
         this.initSlots(ref, index);
       }
     }
@@ -179,6 +213,14 @@ export class RegisterFile implements MmioHandler {
   }
 
   // ---- construction helpers --------------------------------------------------------------
+
+  private selectVariant(wanted: string | undefined): string | undefined {
+    const variants = (this.block.variants ?? []).map((v) => v.name);
+    if (wanted === undefined) return variants[0];
+    if (variants.includes(wanted)) return wanted;
+    if (variants.length === 0) throw new Error(`${this.name}: options.variant "${wanted}": ${this.block.block} has a single layout (no variants)`);
+    throw new Error(`${this.name}: options.variant names no variant "${wanted}" (variants: ${variants.join(', ')}).${didYouMean(wanted, variants)}`);
+  }
 
   private selectRegisters(opts: RegisterFileOptions): { desc: RegisterDesc; count: number }[] {
     const names = new Set(this.block.registers.map((r) => r.name));
@@ -196,6 +238,7 @@ export class RegisterFile implements MmioHandler {
       if (!Number.isInteger(c) || c < 1 || c > 4096) throw new RangeError(`${this.name}: options.counts.${n} must be an integer from 1 to 4096, got ${c}`);
     }
     return this.block.registers
+      .filter((r) => r.variant === undefined || r.variant === this.variant)
       .filter((r) => r.implemented || include === 'all' || include.includes(r.name))
       .map((r) => ({ desc: r, count: counts[r.name] ?? r.count }));
   }
@@ -203,6 +246,9 @@ export class RegisterFile implements MmioHandler {
   private initSlots(ref: RegRef, index: number): void {
     const d = ref.desc;
     const halves = d.width === 64 ? [ref.lo, ref.hi] : [ref.lo];
+    // Masks are built for the register's own bits, then moved to its byte lane and merged
+    // into the slot (a slot shared by 8/16-bit registers collects all of theirs).
+    const lane = (m: number) => (m << ref.shift) & ref.laneMask;
     halves.forEach((slot, h) => {
       const base = 32 * h;
       let readable = 0;
@@ -222,12 +268,12 @@ export class RegisterFile implements MmioHandler {
         apply(f.access, m);
         if (f.preserveOnReset) keep |= m;
       }
-      this.rmask[slot] = readable;
-      this.wmask[slot] = writable;
-      this.w1c[slot] = w1c;
-      this.ones[slot] = ones;
-      this.keep[slot] = keep;
-      this.resetVal[slot] = h === 0 ? d.resetLo : d.resetHi;
+      this.rmask[slot] = this.rmask[slot]! | lane(readable);
+      this.wmask[slot] = this.wmask[slot]! | lane(writable);
+      this.w1c[slot] = this.w1c[slot]! | lane(w1c);
+      this.ones[slot] = this.ones[slot]! | lane(ones);
+      this.keep[slot] = this.keep[slot]! | lane(keep);
+      this.resetVal[slot] = this.resetVal[slot]! | lane(h === 0 ? d.resetLo : d.resetHi);
       this.slotReg[slot] = index;
       this.slotHalf[slot] = h;
     });
@@ -238,6 +284,7 @@ export class RegisterFile implements MmioHandler {
       const targets = this.byName.has(key) ? [this.byName.get(key)!] : this.regs.filter((r) => r.desc.name === key);
       if (targets.length === 0) {
         const known = this.block.registers.find((r) => r.name === key);
+        if (known?.variant !== undefined && known.variant !== this.variant) throw new Error(`${this.name}: options.resets.${key}: ${this.unknownRegister(key)}`);
         if (known !== undefined) throw new Error(`${this.name}: options.resets.${key}: register is not implemented in this instance (add it to options.include)`);
         throw new Error(`${this.name}: options.resets names no register "${key}".${didYouMean(key, this.byName.keys())}`);
       }
@@ -250,7 +297,7 @@ export class RegisterFile implements MmioHandler {
         throw new RangeError(`${this.name}: options.resets.${key} = 0x${v.toString(16)} does not fit the ${width}-bit register`);
       }
       for (const t of targets) {
-        this.resetVal[t.lo] = Number(v & 0xffffffffn);
+        this.resetVal[t.lo] = (this.resetVal[t.lo]! & ~t.laneMask) | ((Number(v & 0xffffffffn) << t.shift) & t.laneMask);
         if (t.hi !== 0) this.resetVal[t.hi] = Number(v >> 32n);
       }
     }
@@ -294,7 +341,7 @@ export class RegisterFile implements MmioHandler {
     const lo = Number(v & 0xffffffffn);
     const hi = Number(v >> 32n);
     const s = (offset & 7) === 0 ? this.slotOf[offset >>> 2]! : 0;
-    if (s !== 0 && this.slotHalf[s] === 0 && this.regs[this.slotReg[s]!]!.hi !== 0) {
+    if (s !== 0 && this.subRegs[s] === undefined && this.slotHalf[s] === 0 && this.regs[this.slotReg[s]!]!.hi !== 0) {
       // One 64-bit register written whole: store both halves, then fire its hook once.
       const ref = this.regs[this.slotReg[s]!]!;
       const oldLo = this.val[ref.lo]!;
@@ -314,10 +361,21 @@ export class RegisterFile implements MmioHandler {
     const old = this.val[s]!;
     const wm = this.wmask[s]! & be;
     this.val[s] = ((old & ~wm) | (data & wm)) & ~(data & be & this.w1c[s]!);
-    if (fire && (this.hooked[s]! & HOOK_WRITE) !== 0) this.fireWrite(s, old);
+    if (fire && (this.hooked[s]! & HOOK_WRITE) !== 0) this.fireWrite(s, old, be);
   }
 
-  private fireWrite(s: number, old: number): void {
+  private fireWrite(s: number, old: number, be: number): void {
+    const shared = this.subRegs[s];
+    if (shared !== undefined) {
+      // Byte/word registers: the hooks of those whose bytes the access wrote, with their own values.
+      for (const i of shared) {
+        const ref = this.regs[i]!;
+        const hook = this.writeHooks[i];
+        if (hook === undefined || (be & ref.laneMask) === 0) continue;
+        hook(ref.getLo(), (old & ref.laneMask) >>> ref.shift, 1, 0, 0);
+      }
+      return;
+    }
     const index = this.slotReg[s]!;
     const ref = this.regs[index]!;
     const hook = this.writeHooks[index]!;
@@ -377,20 +435,46 @@ export class RegisterFile implements MmioHandler {
   /** Installs (or with null removes) the write hook of a register. */
   onWrite(name: string, hook: WriteHook | null): void {
     const ref = this.ref(name);
-    const index = this.slotReg[ref.lo]!;
+    const index = this.regs.indexOf(ref);
     this.writeHooks[index] = hook ?? undefined;
+    const shared = this.subRegs[ref.lo];
+    const on = shared !== undefined ? shared.some((i) => this.writeHooks[i] !== undefined) : hook !== null;
     for (const s of ref.hi === 0 ? [ref.lo] : [ref.lo, ref.hi]) {
-      this.hooked[s] = hook !== null ? this.hooked[s]! | HOOK_WRITE : this.hooked[s]! & ~HOOK_WRITE;
+      this.hooked[s] = on ? this.hooked[s]! | HOOK_WRITE : this.hooked[s]! & ~HOOK_WRITE;
     }
   }
 
-  /** Installs (or with null removes) a hook computing what the guest reads from a register. */
+  /**
+   * Installs (or with null removes) a hook computing what the guest reads from a register.
+   * For an 8/16-bit register the hook returns the register's value (its bits only); the
+   * other registers of the word read as usual.
+   */
   onRead(name: string, hook: ReadHook | null): void {
     const ref = this.ref(name);
+    const shared = this.subRegs[ref.lo];
+    if (shared !== undefined) {
+      this.subReadHooks[this.regs.indexOf(ref)] = hook ?? undefined;
+      const any = shared.some((i) => this.subReadHooks[i] !== undefined);
+      this.readHooks[ref.lo] = any ? () => this.readShared(ref.lo, shared) : undefined;
+      this.hooked[ref.lo] = any ? this.hooked[ref.lo]! | HOOK_READ : this.hooked[ref.lo]! & ~HOOK_READ;
+      return;
+    }
     for (const s of ref.hi === 0 ? [ref.lo] : [ref.lo, ref.hi]) {
       this.readHooks[s] = hook ?? undefined;
       this.hooked[s] = hook !== null ? this.hooked[s]! | HOOK_READ : this.hooked[s]! & ~HOOK_READ;
     }
+  }
+
+  /** Guest read of a word shared by byte/word registers, some of which have read hooks. */
+  private readShared(s: number, shared: readonly number[]): number {
+    let v = (this.val[s]! & this.rmask[s]!) | this.ones[s]!;
+    for (const i of shared) {
+      const hook = this.subReadHooks[i];
+      if (hook === undefined) continue;
+      const ref = this.regs[i]!;
+      v = (v & ~ref.laneMask) | ((hook(0) << ref.shift) & ref.laneMask);
+    }
+    return v >>> 0;
   }
 
   setTrace(hook: TraceHook | undefined): void {
@@ -489,10 +573,10 @@ export class RegisterFile implements MmioHandler {
   // ---- dumps and state -------------------------------------------------------------------
 
   private viewOf(ref: RegRef, view: 'guest' | 'stored'): [number, number] {
-    if (view === 'stored') return [this.val[ref.lo]!, ref.hi === 0 ? 0 : this.val[ref.hi]!];
+    if (view === 'stored') return [ref.getLo(), ref.getHi()];
     const guest = (s: number) =>
       (this.hooked[s]! & HOOK_READ) !== 0 ? this.readHooks[s]!(this.slotHalf[s]!) >>> 0 : ((this.val[s]! & this.rmask[s]!) | this.ones[s]!) >>> 0;
-    return [guest(ref.lo), ref.hi === 0 ? 0 : guest(ref.hi)];
+    return [(guest(ref.lo) & ref.laneMask) >>> ref.shift, ref.hi === 0 ? 0 : guest(ref.hi)];
   }
 
   /** Structured dump (for tests and JSON output). */
@@ -548,7 +632,7 @@ export class RegisterFile implements MmioHandler {
   /** The stored value of every live register, as hex strings (for device snapshots). */
   state(): Record<string, string> {
     const out: Record<string, string> = {};
-    for (const r of this.regs) out[r.name] = regHex(this.val[r.lo]!, r.hi === 0 ? 0 : this.val[r.hi]!, r.desc.width);
+    for (const r of this.regs) out[r.name] = regHex(r.getLo(), r.getHi(), r.desc.width);
     return out;
   }
 
@@ -570,6 +654,9 @@ export class RegisterFile implements MmioHandler {
 
   private unknownRegister(name: string): string {
     const d = this.block.registers.find((r) => r.name === name || name.startsWith(`${r.name}[`));
+    if (d?.variant !== undefined && d.variant !== this.variant) {
+      return `register ${name} of ${this.block.block} belongs to variant ${d.variant}; this instance models ${this.variant} (options.variant)`;
+    }
     if (d !== undefined && !d.implemented && !this.byName.has(name) && this.regs.every((r) => r.desc !== d)) {
       return `register ${name} of ${this.block.block} is not implemented in this instance (implemented: false in the regmap; pass options.include to model it)`;
     }

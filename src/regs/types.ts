@@ -37,11 +37,14 @@ export interface FieldDesc {
   readonly preserveOnReset: boolean;
 }
 
+/** Register widths: 8 and 16 for PCI configuration space, 32 and 64 for MMIO blocks. */
+export type RegWidth = 8 | 16 | 32 | 64;
+
 export interface RegisterDesc {
   readonly name: string;
   /** Offset of element 0 within the block's window. */
   readonly offset: number;
-  readonly width: 32 | 64;
+  readonly width: RegWidth;
   /** Default access (the whole register's access when it has no fields). */
   readonly access: Access;
   /** Reset value, low and high 32 bits (resetHi is 0 for 32-bit registers). */
@@ -56,6 +59,14 @@ export interface RegisterDesc {
   readonly aliases: readonly number[];
   readonly implemented: boolean;
   readonly preserveOnReset: boolean;
+  /** The layout variant this register belongs to; absent for registers every variant has. */
+  readonly variant?: string;
+}
+
+/** One alternative layout of a block's window (PCI header type 0 / type 1, MSI 32/64-bit). */
+export interface VariantDesc {
+  readonly name: string;
+  readonly description: string;
 }
 
 export interface StructFieldDesc {
@@ -97,6 +108,8 @@ export interface BlockDesc {
   /** Size in bytes of the MMIO window. */
   readonly size: number;
   readonly registers: readonly RegisterDesc[];
+  /** Alternative layouts, the first being the default; absent when the block has one layout. */
+  readonly variants?: readonly VariantDesc[];
   readonly structures: readonly StructDesc[];
   readonly constants: readonly ConstTableDesc[];
 }

@@ -123,16 +123,31 @@ function semanticErrors(map: RawRegmap, file: string): string[] {
   };
   for (const t of map.constants ?? []) claim(t.name, 'constants table');
 
-  const spans: { name: string; start: bigint; end: bigint }[] = [];
+  const variants = new Set<string>();
+  for (const v of map.registers.variants ?? []) {
+    if (variants.has(v.name)) err(`variant ${v.name}`, 'duplicate variant name');
+    variants.add(v.name);
+  }
+
+  const spans: Span[] = [];
   for (const r of map.registers.list) {
     claim(r.name, 'register');
+    if (r.variant !== undefined && !variants.has(r.variant)) {
+      err(`register ${r.name}`, `variant "${r.variant}" is not declared in registers.variants${variants.size > 0 ? ` (${[...variants].join(', ')})` : ''}`);
+    }
     checkRegister(r, size, err, tables, spans);
   }
+  // Registers of two different variants are alternative layouts of the same bytes (PCI
+  // header type 0 / type 1) and may overlap; anything else may not.
   spans.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
-  for (let i = 1; i < spans.length; i++) {
-    const a = spans[i - 1]!;
-    const b = spans[i]!;
-    if (b.start < a.end) err(`register ${b.name}`, `overlaps register ${a.name} at offset ${hex(b.start)}`);
+  for (let i = 0; i < spans.length; i++) {
+    const a = spans[i]!;
+    for (let j = i + 1; j < spans.length && spans[j]!.start < a.end; j++) {
+      const b = spans[j]!;
+      if (a.variant === undefined || b.variant === undefined || a.variant === b.variant) {
+        err(`register ${b.name}`, `overlaps register ${a.name} at offset ${hex(b.start)}`);
+      }
+    }
   }
 
   for (const s of map.structures ?? []) {
@@ -171,6 +186,7 @@ function bitsOf(f: RawField | RawStructField): string {
 }
 
 type Err = (where: string, what: string) => void;
+interface Span { name: string; start: bigint; end: bigint; variant: string | undefined }
 type Tables = Map<string, { width?: number; values: { name: string; value: bigint }[] }>;
 
 function checkConstants(map: RawRegmap, err: Err, tables: Tables): void {
@@ -214,7 +230,7 @@ function checkEnum(f: RawField | RawStructField, width: number, where: string, e
   }
 }
 
-function checkRegister(r: RawRegister, size: bigint, err: Err, tables: Tables, spans: { name: string; start: bigint; end: bigint }[]): void {
+function checkRegister(r: RawRegister, size: bigint, err: Err, tables: Tables, spans: Span[]): void {
   const where = `register ${r.name}`;
   const bytes = BigInt(r.width / 8);
   const offset = parseUint(r.offset)!;
@@ -229,6 +245,9 @@ function checkRegister(r: RawRegister, size: bigint, err: Err, tables: Tables, s
   }
   const starts: bigint[] = [];
   for (let i = 0n; i < count; i++) starts.push(offset + i * stride);
+  // An alias of a byte/word register would sit in another 32-bit word shared with other
+  // registers; the runtime stores sub-word registers per word, so they have no aliases.
+  if (r.width < 32 && (r.aliases ?? []).length > 0) err(where, `aliases are not supported on ${r.width}-bit registers`);
   for (const a of r.aliases ?? []) {
     const ao = parseUint(a)!;
     if (ao % bytes !== 0n) err(where, `alias offset ${hex(ao)} is not aligned to the register's ${r.width}-bit width`);
@@ -237,7 +256,7 @@ function checkRegister(r: RawRegister, size: bigint, err: Err, tables: Tables, s
   }
   for (const s of starts) {
     if (s + bytes > size) err(where, `offset ${hex(s)} lies outside the ${hex(size)}-byte window`);
-    spans.push({ name: r.name, start: s, end: s + bytes });
+    spans.push({ name: r.name, start: s, end: s + bytes, variant: r.variant });
   }
 
   // Fields: syntax, inside the register, no overlap, enums that fit.

@@ -82,14 +82,29 @@ test('structures and constants tables', () => {
 });
 
 test('errors name what was not found and close candidates', () => {
-  throwsWith(() => describe(['smmu']), 'unknown block "smmu"', 'known blocks: smmuv3, vtd', 'Did you mean: smmuv3');
+  throwsWith(() => describe(['smmu']), 'unknown block "smmu"', 'known blocks: edu, pci, pci_acs, pci_exp, pci_msi, smmuv3, vtd', 'Did you mean: smmuv3');
   throwsWith(() => describe(['smmuv3', 'CRO']), 'unknown register "CRO" in smmuv3', /Did you mean: .*CR0/);
   throwsWith(() => describe(['smmuv3', 'CR0.SMMUENN']), 'unknown field "SMMUENN" in register CR0 of smmuv3', 'Did you mean: SMMUEN');
   throwsWith(() => describe(['smmuv3', 'STE.CONFG']), 'unknown field "CONFG" in structure STE', 'CONFIG');
   throwsWith(() => describe(['smmuv3', 'CMD_OP.SYN']), 'unknown value "SYN" in constants table CMD_OP', 'SYNC');
   throwsWith(() => describe(['vtd', 'XYZZY']), 'unknown register "XYZZY" in vtd');
-  throwsWith(() => describe([]), 'usage: iommu-model describe <block>', 'blocks: smmuv3, vtd');
+  throwsWith(() => describe([]), 'usage: iommu-model describe <block>', 'blocks: edu, pci, pci_acs, pci_exp, pci_msi, smmuv3, vtd');
   throwsWith(() => describe(['smmuv3', 'CR0', 'extra']), 'at most two arguments');
+});
+
+test('PCI and edu blocks: byte/word registers and layout variants', () => {
+  const edu = describe(['edu']);
+  assert.match(edu, /^0x000\s+32\s+RO\s+0x010000ed\s+ID$/m);
+  assert.match(edu, /^0x098\s+64\s+RW\s+0x0000000000000000\s+DMA_CMD$/m);
+  const field = describe(['pci', 'COMMAND.MEMORY']);
+  assert.match(field, /^pci COMMAND\.MEMORY: bits \[1\] of COMMAND \(0x004\), access RW, reset 0$/m);
+  assert.match(field, /shift 1, width 1, mask 0x0002/);
+  assert.match(field, /constants: PCI_COMMAND_MEMORY_SHIFT, PCI_COMMAND_MEMORY_WIDTH, PCI_COMMAND_MEMORY_MASK/);
+  const list = describe(['pci']);
+  assert.match(list, /^0x018\s+8\s+RW\s+0x00\s+PRIMARY_BUS \[TYPE1\]$/m);
+  assert.match(list, /^0x034\s+8\s+RO\s+0x00\s+CAPABILITY_LIST$/m);
+  assert.match(list, /^\[TYPE0\] Type 0 header/m);
+  assert.match(describe(['pci', 'bridge_control']), /16-bit, access RW, reset 0x0000; only in the TYPE1 layout/);
 });
 
 test.run();

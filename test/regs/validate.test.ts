@@ -91,10 +91,10 @@ test('schema: lower-case register name', () => {
   expectError(m, '/registers/list/0 (ctrl)/name', 'must match pattern');
 });
 
-test('schema: width other than 32/64', () => {
+test('schema: width other than 8/16/32/64', () => {
   const m = good();
-  m.registers.list[0].width = 16;
-  expectError(m, '/registers/list/0 (CTRL)/width', 'must be one of 32, 64');
+  m.registers.list[0].width = 24;
+  expectError(m, '/registers/list/0 (CTRL)/width', 'must be one of 8, 16, 32, 64');
 });
 
 test('schema: enum and enumRef together', () => {

@@ -19,43 +19,47 @@ import type { TraceHook } from '../../bridge/types.ts';
 import { base64ToBytes, bytesToBase64 } from '../../bridge/snapshot.ts';
 import { PciFunction } from '../pci/function.ts';
 import { ALL_ACCESS_SIZES, qemuRegionHandler } from '../../bridge/qemu-access.ts';
+import * as G from '../../regs/generated/edu.ts';
 
-export const EDU_VENDOR_ID = 0x1234;
-export const EDU_DEVICE_ID = 0x11e8;
-export const EDU_REVISION = 0x10;
-export const EDU_BAR0_SIZE = 0x100000;
+// Register offsets, bits and the device's identity come from regmaps/edu.json; the names
+// below are the ones the rest of the code base (and the demo) already use.
+export const EDU_VENDOR_ID = G.EDU_PCI_ID_VENDOR;
+export const EDU_DEVICE_ID = G.EDU_PCI_ID_DEVICE;
+export const EDU_REVISION = G.EDU_PCI_ID_REVISION;
+export const EDU_BAR0_SIZE = G.edu.size;
 /**
  * QEMU sets the 16-bit class word at 0x0a to PCI_CLASS_OTHERS (0x00ff), so the bytes read
  * base class 0x00, sub-class 0xff, prog-if 0: dword 0x08 is 0x00ff0010.
  */
-export const EDU_CLASS_CODE = 0x00ff00;
+export const EDU_CLASS_CODE = G.EDU_PCI_ID_CLASS_CODE;
 
 /** BAR0 register offsets. */
 export const EDU_REG = {
-  ID: 0x00,
-  LIVENESS: 0x04,
-  FACTORIAL: 0x08,
-  STATUS: 0x20,
-  IRQ_STATUS: 0x24,
-  IRQ_RAISE: 0x60,
-  IRQ_ACK: 0x64,
-  DMA_SRC: 0x80,
-  DMA_DST: 0x88,
-  DMA_CNT: 0x90,
-  DMA_CMD: 0x98,
+  ID: G.EDU_ID,
+  LIVENESS: G.EDU_LIVENESS,
+  FACTORIAL: G.EDU_FACTORIAL,
+  STATUS: G.EDU_STATUS,
+  IRQ_STATUS: G.EDU_IRQ_STATUS,
+  IRQ_RAISE: G.EDU_IRQ_RAISE,
+  IRQ_ACK: G.EDU_IRQ_ACK,
+  DMA_SRC: G.EDU_DMA_SRC,
+  DMA_DST: G.EDU_DMA_DST,
+  DMA_CNT: G.EDU_DMA_CNT,
+  DMA_CMD: G.EDU_DMA_CMD,
 } as const;
 
-export const EDU_ID_VALUE = 0x010000ed;
-export const EDU_STATUS_COMPUTING = 0x01;
-export const EDU_STATUS_IRQFACT = 0x80;
-export const EDU_FACT_IRQ = 0x00000001;
-export const EDU_DMA_IRQ = 0x00000100;
-export const EDU_DMA_RUN = 0x1n;
-export const EDU_DMA_DIR_TO_RAM = 0x2n;
-export const EDU_DMA_RAISE_IRQ = 0x4n;
+export const EDU_ID_VALUE = G.EDU_ID_RESET;
+export const EDU_STATUS_COMPUTING = G.EDU_STATUS_COMPUTING_MASK;
+export const EDU_STATUS_IRQFACT = G.EDU_STATUS_IRQFACT_MASK;
+export const EDU_FACT_IRQ = G.EDU_IRQ_FACTORIAL;
+export const EDU_DMA_IRQ = G.EDU_IRQ_DMA;
+// DMA_CMD is a 64-bit register, so its masks are bigints.
+export const EDU_DMA_RUN = G.EDU_DMA_CMD_RUN_MASK;
+export const EDU_DMA_DIR_TO_RAM = BigInt(G.EDU_DMA_CMD_DIRECTION_TO_RAM) << BigInt(G.EDU_DMA_CMD_DIRECTION_SHIFT);
+export const EDU_DMA_RAISE_IRQ = G.EDU_DMA_CMD_IRQ_MASK;
 /** Device address of the DMA buffer and its size. */
-export const EDU_DMA_START = 0x40000;
-export const EDU_DMA_SIZE = 4096;
+export const EDU_DMA_START = G.EDU_DMA_BUFFER_START;
+export const EDU_DMA_SIZE = G.EDU_DMA_BUFFER_SIZE;
 /** QEMU's default dma_mask property: 28 bits. */
 export const EDU_DEFAULT_DMA_MASK = (1n << 28n) - 1n;
 /** Delay between the command write and the transfer (QEMU's dma_timer). */
@@ -101,7 +105,7 @@ export class EduDevice extends PciFunction {
     });
     super({
       name, vendorId: EDU_VENDOR_ID, deviceId: EDU_DEVICE_ID, revision: EDU_REVISION, classCode: EDU_CLASS_CODE,
-      subsystemVendorId: 0x1af4, subsystemId: 0x1100, interruptPin: 1,
+      subsystemVendorId: G.EDU_PCI_ID_SUBSYSTEM_VENDOR, subsystemId: G.EDU_PCI_ID_SUBSYSTEM, interruptPin: 1,
       qemuDeviceAreaWritable: true,
       msi: { vectors: 1, address64: true, perVectorMask: false },
       bars: [{ index: 0, kind: 'mem32', size: EDU_BAR0_SIZE, name: `${name}-mmio`, handler, validSizes: ALL_ACCESS_SIZES, unaligned: true }],

@@ -138,3 +138,15 @@ export abstract class Machine implements QtestMachine, Snapshottable {
   /** Canonical QOM paths of every device qtest may name. */
   protected abstract devicePaths(): string[];
 }
+
+/**
+ * QOM paths QEMU 7.2 answers irq_intercept_in/out with OK on every board: the containers
+ * of user devices and of unnamed board devices (qtest casts whatever the path names),
+ * and /machine/unattached/device[0..lastUnattached], the board's unnamed devices, whose
+ * number was measured per board (see test/machines/qom-paths.test.ts).
+ */
+export function commonQomPaths(lastUnattached: number): string[] {
+  const paths = ['/machine/unattached', '/machine/peripheral', '/machine/peripheral-anon'];
+  for (let i = 0; i <= lastUnattached; i++) paths.push(`/machine/unattached/device[${i}]`);
+  return paths;
+}

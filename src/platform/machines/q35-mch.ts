@@ -8,20 +8,35 @@ import type { PciHost } from '../pci/host.ts';
 import { PCI_CLASS_BRIDGE_HOST } from '../pci/regs.ts';
 
 /** MCH configuration registers (Intel 3 Series / ICH9 datasheet, as QEMU's q35.h names them). */
+export const MCH_EXT_TSEG_MBYTES = 0x50;
 export const MCH_PCIEXBAR = 0x60;
+export const MCH_SMRAM = 0x9d;
+export const MCH_ESMRAMC = 0x9e;
 export const MCH_PCIEXBAR_SIZE = 8;
 export const MCH_PCIEXBAR_DEFAULT = 0xb0000000;
 export const MCH_PCIEXBAREN = 0x1;
 /** Bits 2:1: 0 = 256 MiB (buses 0-255), 1 = 128 MiB, 2 = 64 MiB, 3 = reserved. */
 export const MCH_PCIEXBAR_LENGTH_SHIFT = 1;
 export const MCH_PCIEXBAR_LENGTH_MASK = 0x3;
+/** Low-dword base masks QEMU 7.2 applies per length (bits 31:28, then 26:25 or 25). */
+const QEMU_PCIEXBAR_256_ADMSK = 0xf0000000 | 0;
+const QEMU_PCIEXBAR_128_ADMSK = 0xf0000000 | (1 << 26) | (1 << 25);
+const QEMU_PCIEXBAR_64_ADMSK = 0xf0000000 | (1 << 25);
 
 export class Q35Mch extends PciFunction {
   private ecamMap: MappedRegion | null = null;
   private ecamKey = '';
 
   constructor(private readonly memory: AddressSpace) {
-    super({ name: 'mch', vendorId: 0x8086, deviceId: 0x29c0, classCode: PCI_CLASS_BRIDGE_HOST, subsystemVendorId: 0x1af4, subsystemId: 0x1100 });
+    // QEMU leaves bytes 0x40.. writable storage unless a register says otherwise (pci_init_wmask).
+    super({ name: 'mch', vendorId: 0x8086, deviceId: 0x29c0, classCode: PCI_CLASS_BRIDGE_HOST, subsystemVendorId: 0x1af4, subsystemId: 0x1100, qemuDeviceAreaWritable: true });
+    // Reset values read from QEMU 7.2: extended TSEG size 16 MiB (read-only without the
+    // 0xffff query), SMRAM C_BASE_SEG, ESMRAMC with TSEG size bits. Their SMM semantics
+    // (D_LCK, the TSEG query, PAM shadowing) are not modelled.
+    this.cfg.set16(MCH_EXT_TSEG_MBYTES, 16);
+    this.cfg.setWmask(MCH_EXT_TSEG_MBYTES, 2, 0);
+    this.cfg.set8(MCH_SMRAM, 0x02);
+    this.cfg.set8(MCH_ESMRAMC, 0x38);
     this.cfg.set32(MCH_PCIEXBAR, MCH_PCIEXBAR_DEFAULT);
     // QEMU leaves the whole 64-bit register writable (verified: 0xffffffff reads back).
     this.cfg.setWmask(MCH_PCIEXBAR, 4, 0xffffffff);
@@ -48,10 +63,17 @@ export class Q35Mch extends PciFunction {
     const lo = this.cfg.get32(MCH_PCIEXBAR);
     const hi = this.cfg.get32(MCH_PCIEXBAR + 4);
     const length = (lo >>> MCH_PCIEXBAR_LENGTH_SHIFT) & MCH_PCIEXBAR_LENGTH_MASK;
-    const enabled = (lo & MCH_PCIEXBAREN) !== 0 && length !== 3 && host !== null;
-    // Base bits 35:28 for 256 MiB, plus bit 27 for 128 MiB, plus bit 26 for 64 MiB.
+    // The reserved length leaves the window as it was, enabled or not (QEMU 7.2,
+    // q35-pciexbar-masks.txt).
+    if (length === 3) return;
+    const enabled = (lo & MCH_PCIEXBAREN) !== 0 && host !== null;
     const size = 0x10000000 >>> length;
-    const baseExact = (hi & 0xf) * 2 ** 32 + (((lo >>> 0) & ~(size - 1)) >>> 0);
+    // The datasheet takes base bits 35:28, plus 27 for 128 MiB, plus 26 for 64 MiB. QEMU 7.2
+    // keeps bits 35:28 plus 26:25 (128 MiB) or 25 (64 MiB) instead (its 128ADMSK/64ADMSK
+    // constants are one bit low), so 0xbc000003 decodes at 0xb4000000 and 0xb2000005 at
+    // the unaligned 0xb2000000; verified on QEMU 7.2 (q35-pciexbar-masks.txt). We follow QEMU.
+    const lowMask = length === 1 ? QEMU_PCIEXBAR_128_ADMSK : length === 2 ? QEMU_PCIEXBAR_64_ADMSK : QEMU_PCIEXBAR_256_ADMSK;
+    const baseExact = (hi & 0xf) * 2 ** 32 + ((lo & lowMask) >>> 0);
     const key = enabled ? `${baseExact}:${size}` : '';
     if (key === this.ecamKey) return;
     this.ecamKey = key;

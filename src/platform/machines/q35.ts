@@ -7,7 +7,8 @@ import type { SnapshotData } from '../../bridge/types.ts';
 import { InterruptController } from '../../bridge/irq.ts';
 import { ConfigPorts } from '../pci/config-access.ts';
 import { PciHost } from '../pci/host.ts';
-import { Machine, type RamRange } from './machine.ts';
+import type { PciBridge } from '../pci/bridge.ts';
+import { commonQomPaths, Machine, type RamRange } from './machine.ts';
 import { Q35Mch } from './q35-mch.ts';
 import { createIch9Lpc, createIch9Sata, createIch9Smbus, ICH9_LPC_DEVFN, ICH9_SATA_DEVFN, ICH9_SMBUS_DEVFN } from './ich9.ts';
 import { MachineConfigError, placeEdu, type PlacedDevice } from './devices.ts';
@@ -19,6 +20,8 @@ export const Q35_MSI_WINDOW = { base: 0xfee00000, size: 0x100000 };
 export const Q35_IOMMU_BASE = 0xfed90000;
 export const Q35_RCR_PORT = 0xcf9;
 const GIB4 = 2 ** 32;
+/** Highest /machine/unattached/device[N] of QEMU 7.2's default q35 (measured). */
+const Q35_LAST_UNATTACHED = 24;
 
 /**
  * QEMU's split of RAM below/above 4 GiB: all of it below 0xb0000000 when it fits,
@@ -32,14 +35,19 @@ export function q35RamRanges(size: number): RamRange[] {
   return ranges;
 }
 
+/** QEMU's ICH9 (ich9_cc_update) wires slot 30, the DMI-to-PCI bridge's, INTA..D to PIRQ E..H. */
+const Q35_DMI2PCI_SLOT = 30;
+
 /**
  * ICH9 INTx routing with the chipset's reset values: slots below 25 use PIRQ E..H by
- * (slot + pin) mod 4, which QEMU sends to IOAPIC inputs 20..23; the fixed functions at
- * 25..31 use their DxxIR registers, whose reset value maps INTA..D to PIRQ A..D (inputs 16..19).
+ * (slot + pin) mod 4, which QEMU sends to IOAPIC inputs 20..23; slot 30 maps INTA..D to
+ * PIRQ E..H (inputs 20..23); the other fixed slots 25..31 use their DxxIR registers, whose
+ * reset value maps INTA..D to PIRQ A..D (inputs 16..19). Verified on QEMU 7.2 (q35-intx.txt).
  */
 export function q35IntxGsi(devfn: number, pin: number): number {
   const slot = devfn >> 3;
   if (slot < 25) return 16 + 4 + ((slot + pin) & 3);
+  if (slot === Q35_DMI2PCI_SLOT) return 16 + 4 + (pin & 3);
   return 16 + (pin & 3);
 }
 
@@ -56,7 +64,8 @@ export class Q35Machine extends Machine {
     for (const [k, v] of Object.entries(config.machineProps)) {
       if (k === 'kernel-irqchip' && ['on', 'off', 'split'].includes(v)) continue; // no KVM here: the choice only matters to VT-d's EIM default
       if (k === 'accel') continue;
-      throw new MachineConfigError(`Property 'pc-q35-machine.${k}' not found`);
+      // QEMU resolves q35 to its versioned type, which names the property.
+      throw new MachineConfigError(`Property 'pc-q35-7.2-machine.${k}' not found`);
     }
     this.io = new AddressSpace({ name: 'io', size: 0x10000, unmappedRead: 'ones' });
     this.pci = new PciHost({ name: 'pcie.0', memory: this.memory, io: this.io, msi: this.msi, intx: { controller: this.irqs, map: q35IntxGsi } });
@@ -67,9 +76,10 @@ export class Q35Machine extends Machine {
     this.pci.rootBus.addFunction(createIch9Sata(), ICH9_SATA_DEVFN);
     this.pci.rootBus.addFunction(createIch9Smbus(), ICH9_SMBUS_DEVFN);
     let anon = 0;
+    const ids = new Set<string>();
     for (const d of config.devices) {
       if (d.driver === 'edu') {
-        this.devices.push(placeEdu(this.pci.rootBus, this.clock, d.props, d.props.id === undefined ? anon++ : -1));
+        this.devices.push(placeEdu(this.pci.rootBus, this.clock, d.props, d.props.id === undefined ? anon++ : -1, ids));
       } else if (d.driver === 'intel-iommu') {
         throw new MachineConfigError(`-device intel-iommu: the VT-d model is not available yet in this version of iommu-model`);
       } else {
@@ -86,10 +96,13 @@ export class Q35Machine extends Machine {
         read: () => this.rstCnt,
         write: (_o, _s, v) => {
           if (v & 0x4) {
-            // SYS_RST with RST_CPU requests a reset; the reset clears the register again.
-            // There is no CPU to reset here: the request is traced.
+            // RST_CPU requests a system reset, which QEMU carries out before the next qtest
+            // command: devices go back to their reset state (and RST_CNT to 0), RAM and
+            // CONFIG_ADDRESS keep their contents (verified on QEMU 7.2, q35-rst-cnt.txt).
+            // There is no CPU to restart here; the request is traced.
             this.irqs.trace?.({ kind: 'system-reset-request', source: 'ich9-rst-cnt', value: v });
             this.rstCnt = 0;
+            this.resetDevices();
             return;
           }
           this.rstCnt = v & 0xa; // FULL_RST and SYS_RST are kept
@@ -109,12 +122,20 @@ export class Q35Machine extends Machine {
     this.mch.updateEcam();
   }
 
+  /** The device side of QEMU's system reset: every PCI function back to its reset state. */
+  resetDevices(): void {
+    for (const f of this.pci.rootBus.functions()) {
+      f.reset();
+      if (f.isBridge) (f as PciBridge).resetBelow();
+    }
+  }
+
   protected irqControllerPaths(): string[] {
     return ['/machine/q35/ioapic'];
   }
 
   protected override devicePaths(): string[] {
-    return ['/machine/q35', '/machine/q35/ioapic', '/machine/q35/mch', ...this.devices.map((d) => d.path)];
+    return ['/machine/q35', '/machine/q35/ioapic', '/machine/q35/mch', '/machine/q35/pcie.0', ...commonQomPaths(Q35_LAST_UNATTACHED), ...this.devices.map((d) => d.path)];
   }
 
   protected override attachTrace(hook: Parameters<Machine['onTrace']>[0] | undefined): void {

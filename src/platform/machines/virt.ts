@@ -9,7 +9,7 @@ import { EcamWindow } from '../pci/config-access.ts';
 import { PciFunction } from '../pci/function.ts';
 import { PciHost } from '../pci/host.ts';
 import { PCI_CLASS_BRIDGE_HOST } from '../pci/regs.ts';
-import { Machine } from './machine.ts';
+import { commonQomPaths, Machine } from './machine.ts';
 import { MachineConfigError, placeEdu, type PlacedDevice } from './devices.ts';
 import type { MachineConfig } from '../machine-types.ts';
 
@@ -24,6 +24,10 @@ export const VIRT_HIGH_PCIE_MMIO = { base: 0x8000000000, size: 0x8000000000 };
 /** First GIC SPI of the PCIe INTx lines (irqmap[VIRT_PCIE]); four lines, swizzled by slot. */
 export const VIRT_PCIE_IRQ = 3;
 export const VIRT_GIC_SPIS = 256;
+/** QOM path of the GIC in QEMU 7.2's default virt (created unnamed, after the CPU). */
+export const VIRT_GIC_QOM_PATH = '/machine/unattached/device[1]';
+/** Highest /machine/unattached/device[N] of QEMU 7.2's default virt (one CPU). */
+const VIRT_LAST_UNATTACHED = 40;
 
 export class VirtMachine extends Machine {
   readonly name = 'virt';
@@ -39,9 +43,10 @@ export class VirtMachine extends Machine {
     for (const [k, v] of Object.entries(config.machineProps)) {
       if (k === 'iommu' && v === 'smmuv3') throw new MachineConfigError('-machine virt,iommu=smmuv3: the SMMUv3 model is not available yet in this version of iommu-model');
       if (k === 'iommu' && v === 'none') continue;
-      if (k === 'iommu') throw new MachineConfigError(`Invalid iommu value '${v}'. Valid values are none, smmuv3.`);
+      // QEMU 7.2 prints the error and its hint on two lines, without the value.
+      if (k === 'iommu') throw new MachineConfigError('Invalid iommu value\nValid values are none, smmuv3.');
       if (k === 'accel') continue;
-      throw new MachineConfigError(`Property 'virt-machine.${k}' not found`);
+      throw new MachineConfigError(`Property 'virt-7.2-machine.${k}' not found`);
     }
     this.pciIo = new AddressSpace({ name: 'pci-io', size: VIRT_PCIE_PIO.size, unmappedRead: 'ones' });
     this.pci = new PciHost({
@@ -54,11 +59,20 @@ export class VirtMachine extends Machine {
       name: 'pcie-pio', size: VIRT_PCIE_PIO.size, unaligned: true,
       handler: { read: (o, s) => this.pciIo.read(o, s), write: (o, s, v) => this.pciIo.write(o, s, v) },
     });
+    // gpex answers unclaimed accesses in its MMIO windows with all ones (its
+    // allow-unmapped-accesses default); BARs mapped there take precedence.
+    for (const w of [VIRT_PCIE_MMIO, VIRT_HIGH_PCIE_MMIO]) {
+      this.memory.mapMmio(w.base, {
+        name: 'pcie-mmio-unmapped', size: w.size, unaligned: true,
+        handler: { read: (_o, s) => (s === 4 ? 0xffffffff : (1 << (8 * s)) - 1), write: () => {}, read64: () => 0xffffffffffffffffn, write64: () => {} },
+      }, -1);
+    }
     // gpex host bridge: Red Hat 1b36:0008, class 06.00.00.
     this.pci.rootBus.addFunction(new PciFunction({ name: 'gpex-root', vendorId: 0x1b36, deviceId: 0x0008, classCode: PCI_CLASS_BRIDGE_HOST, subsystemVendorId: 0x1af4, subsystemId: 0x1100 }), 0);
     let anon = 0;
+    const ids = new Set<string>();
     for (const d of config.devices) {
-      if (d.driver === 'edu') this.devices.push(placeEdu(this.pci.rootBus, this.clock, d.props, d.props.id === undefined ? anon++ : -1));
+      if (d.driver === 'edu') this.devices.push(placeEdu(this.pci.rootBus, this.clock, d.props, d.props.id === undefined ? anon++ : -1, ids));
       else throw new MachineConfigError(`-device ${d.driver}: '${d.driver}' is not a valid device model name`);
     }
   }
@@ -71,12 +85,13 @@ export class VirtMachine extends Machine {
     this.pci.restore((state as { pci: SnapshotData }).pci);
   }
 
+  /** The GIC is QEMU 7.2's second unnamed board device (verified: intercepting it shows edu's INTx). */
   protected irqControllerPaths(): string[] {
-    return ['/machine/unattached/gic'];
+    return [VIRT_GIC_QOM_PATH];
   }
 
   protected devicePaths(): string[] {
-    return ['/machine/unattached/gic', '/machine/gpex', ...this.devices.map((d) => d.path)];
+    return [...commonQomPaths(VIRT_LAST_UNATTACHED), ...this.devices.map((d) => d.path)];
   }
 
   protected override attachTrace(hook: Parameters<Machine['onTrace']>[0] | undefined): void {
