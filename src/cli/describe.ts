@@ -73,7 +73,7 @@ function listRegisters(block: BlockDesc): string {
   const absent = block.registers.filter((r) => !r.implemented).length;
   let out = `${block.block}: ${block.title}\n`;
   out += `MMIO window ${hex(block.size)} bytes, ${block.registers.length} registers`;
-  out += absent > 0 ? ` (* = ${absent} not implemented in the default configuration: read 0, writes ignored)\n` : '\n';
+  out += absent > 0 ? ` (* = ${absent} absent in the default configuration: read 0, writes ignored)\n` : '\n';
   // Registers of different variants share offsets: say which layouts the [NAME] tags mean.
   for (const v of block.variants ?? []) out += `[${v.name}] ${v.description}\n`;
   out += '\n';
@@ -115,7 +115,7 @@ function registerHeader(block: BlockDesc, r: RegisterDesc): string {
   let h = `${block.block} ${r.name} @ ${hex(r.offset, 3)}: ${r.width}-bit, access ${r.access}, reset ${resetText(r)}`;
   if (r.stride !== 0) h += `; array of ${r.count}, element i at ${hex(r.offset, 3)} + ${hex(r.stride)} * i`;
   if (r.aliases.length > 0) h += `; also at ${r.aliases.map((a) => hex(a, 3)).join(', ')}`;
-  if (!r.implemented) h += '; not implemented in the default configuration (reads 0, writes ignored)';
+  if (!r.implemented) h += '; absent in the default configuration (reads 0, writes ignored)';
   if (r.variant !== undefined) h += `; only in the ${r.variant} layout`;
   return h;
 }

@@ -285,7 +285,7 @@ export class RegisterFile implements MmioHandler {
       if (targets.length === 0) {
         const known = this.block.registers.find((r) => r.name === key);
         if (known?.variant !== undefined && known.variant !== this.variant) throw new Error(`${this.name}: options.resets.${key}: ${this.unknownRegister(key)}`);
-        if (known !== undefined) throw new Error(`${this.name}: options.resets.${key}: register is not implemented in this instance (add it to options.include)`);
+        if (known !== undefined) throw new Error(`${this.name}: options.resets.${key}: register is not modelled in this instance (add it to options.include)`);
         throw new Error(`${this.name}: options.resets names no register "${key}".${didYouMean(key, this.byName.keys())}`);
       }
       const width = targets[0]!.desc.width;
@@ -658,7 +658,7 @@ export class RegisterFile implements MmioHandler {
       return `register ${name} of ${this.block.block} belongs to variant ${d.variant}; this instance models ${this.variant} (options.variant)`;
     }
     if (d !== undefined && !d.implemented && !this.byName.has(name) && this.regs.every((r) => r.desc !== d)) {
-      return `register ${name} of ${this.block.block} is not implemented in this instance (implemented: false in the regmap; pass options.include to model it)`;
+      return `register ${name} of ${this.block.block} is not modelled in this instance (implemented: false in the regmap; pass options.include to model it)`;
     }
     if (d !== undefined && d.stride !== 0 && name === d.name) {
       const count = this.regs.filter((r) => r.desc === d).length;

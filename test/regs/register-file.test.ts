@@ -227,7 +227,7 @@ test('registers not implemented by default are RAZ/WI until included', () => {
   const plain = new RegisterFile(smmuv3);
   plain.write64(0x0c0, 0x1234_5000n);
   assert.is(plain.read64(0x0c0), 0n, 'PRIQ_BASE: QEMU has no PRI queue');
-  assert.throws(() => plain.get64('PRIQ_BASE'), /PRIQ_BASE of smmuv3 is not implemented in this instance/);
+  assert.throws(() => plain.get64('PRIQ_BASE'), /PRIQ_BASE of smmuv3 is not modelled in this instance/);
   const pri = new RegisterFile(smmuv3, { include: ['PRIQ_BASE', 'PRIQ_PROD'] });
   pri.write64(0x0c0, 0x1234_5000n);
   assert.is(pri.read64(0x0c0), 0x1234_5000n);
@@ -257,7 +257,7 @@ test('reset overrides (per-property CAP/ECAP) and their errors', () => {
   assert.throws(() => new RegisterFile(vtd, { resets: { CAPP: 1n } }), /options\.resets names no register "CAPP".*CAP/);
   assert.throws(() => new RegisterFile(smmuv3, { resets: { IDR0: 0x1_0000_0000 } }), /options\.resets\.IDR0 = 0x100000000 does not fit the 32-bit register/);
   assert.throws(() => new RegisterFile(smmuv3, { resets: { IDR0: 1.5 } }), /options\.resets\.IDR0 must be an integer/);
-  assert.throws(() => new RegisterFile(smmuv3, { resets: { PRIQ_BASE: 0n } }), /PRIQ_BASE: register is not implemented/);
+  assert.throws(() => new RegisterFile(smmuv3, { resets: { PRIQ_BASE: 0n } }), /PRIQ_BASE: register is not modelled/);
   const frcd = new RegisterFile(vtd, { resets: { FRCD_HI: 1n << 63n } });
   assert.is(frcd.getField('FRCD_HI[0]', 'F'), 1, 'the base name sets every array element');
 });
