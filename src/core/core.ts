@@ -15,6 +15,19 @@ export interface CoreExports {
   ram_translate(gpa: number, len: number): number;
   ram_read64_lo(gpa: number): number;
   ram_hi(): number;
+  mem_read64_lo(gpa: number): number;
+  mem_read64_hi(): number;
+  mem_aborted(): number;
+}
+
+/**
+ * Memory outside the core's own RAM, reached when a page table (or a hardware-updated
+ * entry) lies there: e.g. embedder-owned RAM (CallbackRam). Return false for an address
+ * nothing backs: the walk then reports an external abort.
+ */
+export interface ExternalMemory {
+  read(gpa: number, dst: Uint8Array): boolean;
+  write(gpa: number, src: Uint8Array): boolean;
 }
 
 let compiled: WebAssembly.Module | null = null;
@@ -30,9 +43,22 @@ export class Core {
   private buffer: ArrayBuffer;
   private u8: Uint8Array;
 
+  /** Where table reads outside the core's RAM go; none means they abort. */
+  external: ExternalMemory | null = null;
+
   constructor() {
     const instance = new WebAssembly.Instance(module(), {
       env: {
+        ext_read: (gpa: number, out: number, len: number): number => {
+          const ext = this.external;
+          if (ext === null) return 1;
+          return ext.read(gpa, this.bytes().subarray(out, out + len)) ? 0 : 1;
+        },
+        ext_write: (gpa: number, src: number, len: number): number => {
+          const ext = this.external;
+          if (ext === null) return 1;
+          return ext.write(gpa, this.bytes().slice(src, src + len)) ? 0 : 1;
+        },
         abort(_msg: number, _file: number, line: number, col: number): never {
           throw new Error(`core.wasm aborted at ${line}:${col} (an internal invariant of the translation core failed)`);
         },
