@@ -3,6 +3,7 @@ import { describe } from './describe.ts';
 import { runDemo } from './demo.ts';
 import { runQtest } from '../qtest/main.ts';
 import { createMachine } from '../platform/machines/index.ts';
+import { runVectors } from './vectors.ts';
 
 const HELP = `iommu-model — register-accurate IOMMU hardware models
 
@@ -12,6 +13,8 @@ Usage:
                                             (blocks: smmuv3, vtd)
   iommu-model qtest [QEMU-style options]    speak QEMU's qtest protocol, e.g.
         iommu-model qtest -machine q35 -device edu -qtest stdio
+  iommu-model vectors <file.json|dir>...    replay conformance vectors (Linux io-pgtable-arm);
+                                            prints "N passed, N failed" per file
   iommu-model --help                        this text
 
 Docs: README.md; register maps: regmaps/README.md.`;
@@ -37,6 +40,8 @@ export async function main(argv: string[]): Promise<number> {
       return runDemo(rest);
     case 'qtest':
       return runQtest(rest, createMachine);
+    case 'vectors':
+      return runVectors(rest);
     default:
       console.error(`iommu-model: unknown command "${cmd}" (try --help)`);
       return 2;

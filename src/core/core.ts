@@ -5,6 +5,7 @@
 // bindings contract (one `env.abort` import, plain numeric exports), so a thin typed wrapper
 // is all that is needed and calls go straight to the wasm exports.
 import { CORE_WASM_BASE64 } from './generated/core-wasm.ts';
+import { pgtableImports } from './pgtable-imports.ts';
 
 /** The raw exports of core.wasm, as numbers. */
 export interface CoreExports {
@@ -18,6 +19,49 @@ export interface CoreExports {
   mem_read64_lo(gpa: number): number;
   mem_read64_hi(): number;
   mem_aborted(): number;
+  // Page-table writer (assembly/pgtable; facade in pgtable.ts).
+  pgt_record_size(): number;
+  pgt_records(ptr: number, capacity: number): void;
+  pgt_create(h: number, fmt: number, quirks: number, ias: number, oas: number, pgsizeBitmap: number, bitsPerLevel: number, startLevel: number, pgdBits: number, flags: number): number;
+  pgt_destroy(h: number): number;
+  pgt_map(h: number, iova: number, paddr: number, pgsize: number, pgcount: number, prot: number): number;
+  pgt_map_w(h: number, iovaLo: number, iovaHi: number, paddrLo: number, paddrHi: number, pgsize: number, pgcount: number, prot: number): number;
+  pgt_unmap(h: number, iova: number, pgsize: number, pgcount: number, flags: number): number;
+  pgt_unmap_w(h: number, iovaLo: number, iovaHi: number, pgsize: number, pgcount: number, flags: number): number;
+  pgt_iova_to_phys(h: number, iova: number): number;
+  pgt_iova_to_phys_w(h: number, iovaLo: number, iovaHi: number): number;
+  pgt_walk(h: number, iovaLo: number, iovaHi: number): number;
+  pgt_walk_ptes(): number;
+  pgt_pgd(h: number): number;
+  pgt_live(h: number): number;
+  pgt_warnings(h: number): number;
+  pgt_warn_once(h: number): number;
+  pgt_set_flags(h: number, flags: number): number;
+  // Tagged IOTLB (assembly/iotlb; facade in iotlb.ts). Addresses are f64 (exact below 2^53 and for
+  // any 4 KiB-aligned 64-bit address); iotlb_lookup64 takes a BigInt iova.
+  iotlb_create(sets: number, ways: number, flags: number): number;
+  iotlb_lookup(h: number, kind: number, vmid: number, asid: number, did: number, pasid: number, liobn: number, iova: number): number;
+  iotlb_lookup64(h: number, kind: number, vmid: number, asid: number, did: number, pasid: number, liobn: number, iova: bigint): number;
+  iotlb_lookup_table(h: number, kind: number, vmid: number, asid: number, did: number, pasid: number, liobn: number, iova: number): number;
+  iotlb_lookup_batch(h: number, kind: number, vmid: number, asid: number, did: number, pasid: number, liobn: number, inPtr: number, outPtr: number, permPtr: number, n: number, wide: number): number;
+  iotlb_insert(h: number, kind: number, vmid: number, asid: number, did: number, pasid: number, liobn: number, iova: number, pa: number, shift: number, perm: number, attr: number, attr2: number, level: number, granule: number, flags: number): number;
+  iotlb_invalidate(h: number, kindMask: number, flags: number, vmid: number, asid: number, did: number, pasid: number, liobn: number, start4k: number, end4k: number, ttl: number, tgShift: number): number;
+  iotlb_result_ptr(h: number): number;
+  iotlb_entries_ptr(h: number): number;
+  iotlb_capacity(h: number): number;
+  iotlb_bytes(h: number): number;
+  iotlb_reset_stats(h: number): void;
+  // Walk engine (assembly/walk; facade in walk.ts, layout in walk-abi.ts).
+  walk_ctx_ptr(slot: number): number;
+  walk_ctx_clear(slot: number): void;
+  walk_setup(slot: number): number;
+  walk_result_ptr(): number;
+  walk_va(slot: number, va: number, acc: number): number;
+  walk_va64(slot: number, lo: number, hi: number, acc: number): number;
+  walk_batch(slot: number, n: number): number;
+  walk_batch_in_ptr(): number;
+  walk_batch_out_ptr(): number;
+  walk_abi(key: number): number;
 }
 
 /**
@@ -59,6 +103,7 @@ export class Core {
           if (ext === null) return 1;
           return ext.write(gpa, this.bytes().slice(src, src + len)) ? 0 : 1;
         },
+        ...pgtableImports(this),
         abort(_msg: number, _file: number, line: number, col: number): never {
           throw new Error(`core.wasm aborted at ${line}:${col} (an internal invariant of the translation core failed)`);
         },

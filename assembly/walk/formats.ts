@@ -1,0 +1,51 @@
+// Format registry: the ids and the three dispatch points of the walk engine (see the contract
+// at the top of engine.ts). A new format adds its id here (append, never renumber: the
+// TypeScript facade mirrors the numbers in src/core/walk-abi.ts), one file under
+// assembly/formats/, and one `case` in each switch below.
+import { CFG_FORMAT, ST_BAD_CONFIG, D_FAULT, RES_STATUS } from './layout';
+import { vmsaSetup, vmsaSelect, vmsaDecode } from '../formats/vmsav8';
+
+export const FMT_NONE: u32 = 0;
+/** VMSAv8-64 stage 1 (TTB0/TTB1, 4K/16K/64K). */
+export const FMT_VMSA_S1: u32 = 1;
+/** VMSAv8-64 stage 2 (VTTB, SL0, concatenated start tables). */
+export const FMT_VMSA_S2: u32 = 2;
+
+/** Derives the context's regions and geometry from its parameters; returns a CFG_* code. */
+export function fmtSetup(fmt: u32, c: usize): u32 {
+  switch (fmt) {
+    case FMT_VMSA_S1:
+      return vmsaSetup(c, 1);
+    case FMT_VMSA_S2:
+      return vmsaSetup(c, 2);
+  }
+  return CFG_FORMAT;
+}
+
+/**
+ * Picks the region that translates `va`, or returns 0 after writing the fault (status,
+ * reason, level) into the result record `res`.
+ */
+export function fmtSelect(fmt: u32, c: usize, va: u64, res: usize): usize {
+  switch (fmt) {
+    case FMT_VMSA_S1:
+    case FMT_VMSA_S2:
+      return vmsaSelect(c, va, res);
+  }
+  store<u32>(res + RES_STATUS, ST_BAD_CONFIG);
+  return 0;
+}
+
+/**
+ * Decodes the descriptor read at `step` of region `r` (architectural `level`): D_TABLE,
+ * D_LEAF or D_FAULT (see engine.ts).
+ */
+export function fmtDecode(fmt: u32, c: usize, r: usize, step: u32, level: i32, desc: u64, va: u64, acc: u32, res: usize): u32 {
+  switch (fmt) {
+    case FMT_VMSA_S1:
+    case FMT_VMSA_S2:
+      return vmsaDecode(c, r, step, level, desc, va, acc, res);
+  }
+  store<u32>(res + RES_STATUS, ST_BAD_CONFIG);
+  return D_FAULT;
+}
