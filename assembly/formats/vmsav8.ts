@@ -33,7 +33,7 @@ import {
   REG_GSHIFT, REG_INBITS, REG_LEVEL, REG_OABITS, REG_SHIFT, REG_STEPS, RES_ATTRS, RES_FLAGS, RES_LEVEL, RES_OA,
   RES_PAGE_SHIFT, RES_PERM, RES_PERM_ALL, RES_REASON, RES_STATUS, R_ACCESS_FLAG, R_BASE_SIZE, R_BLOCK_LEVEL,
   R_INPUT_RANGE, R_INVALID, R_OUTPUT_SIZE, R_PERM_EXEC, R_PERM_READ, R_PERM_WRITE, R_REGION_DISABLED,
-  R_RESERVED, R_TABLE_SIZE, ST_ACCESS, ST_ADDR_SIZE, ST_PERMISSION, ST_TRANSLATION,
+  R_RESERVED, R_TABLE_SIZE, ST_ACCESS, ST_ADDR_SIZE, ST_PERMISSION, ST_TRANSLATION, REG_X0, REG_X1, REG_X2,
 } from '../walk/layout';
 
 export const VP_TG0: u32 = 0;
@@ -75,8 +75,17 @@ function validOas(bits: u32): bool {
   return bits == 32 || bits == 36 || bits == 40 || bits == 42 || bits == 44 || bits == 48 || bits == 52;
 }
 
+// Per-region values derived for the decoder (REG_X*):
+//   X0: descriptor address bits that must be zero for the output size (address size fault)
+//   X1: table address mask, bits [47:g]
+//   X2: AUX_* bits below
+const AUX_TACC: u32 = 0x1f; // which of bits 63:59 a table descriptor contributes to DEC_TACC
+const AUX_HI4: u32 = 1 << 8; // OA[51:48] are held in descriptor bits [15:12] (64K, 52-bit output)
+const AUX_S1: u32 = 1 << 9;
+const AUX_BLOCK_SHIFT: u32 = 16; // bit 16 + level: a block descriptor is allowed at that level
+
 /** Fills region `r`: levels start..3, the start level resolving `startBits` index bits. */
-function geometry(r: usize, g: u32, inBits: u32, start: i32, startBits: u32, oaBits: u32, base: f64, flags: u32): void {
+function geometry(r: usize, g: u32, inBits: u32, start: i32, startBits: u32, oaBits: u32, base: f64, flags: u32, stage: u32, lpa: bool): void {
   const stride = g - 3;
   const steps = <u32>(4 - start);
   store<u32>(r + REG_GSHIFT, g);
@@ -96,6 +105,18 @@ function geometry(r: usize, g: u32, inBits: u32, start: i32, startBits: u32, oaB
   let b = <u64>base;
   b &= ~((<u64>1 << <u64>(startBits + 3)) - 1);
   store<u64>(r + REG_BASE, b);
+
+  let bad: u64 = oaBits < 48 ? ADDR_47_0 & ~((<u64>1 << <u64>oaBits) - 1) : 0;
+  if (g == 16 && lpa && oaBits < 52) bad |= 0xf000;
+  store<u64>(r + REG_X0, bad);
+  store<u64>(r + REG_X1, ADDR_47_0 & ~((<u64>1 << <u64>g) - 1));
+  let aux: u32 = 0;
+  if (stage == 1) aux |= AUX_S1 | (T_NS | (flags != 0 ? 0 : T_PXN | T_XN | T_NO_EL0 | T_NO_WRITE));
+  if (g == 16 && oaBits == 52) aux |= AUX_HI4;
+  // Blocks: 4K at levels 1-2, 16K at level 2, 64K at level 2 (and 1 with FEAT_LPA).
+  const blocks: u32 = g == 12 ? 6 : g == 14 ? 4 : lpa ? 6 : 4;
+  aux |= blocks << AUX_BLOCK_SHIFT;
+  store<u64>(r + REG_X2, aux);
 }
 
 function effectiveOas(c: usize, g: u32): u32 {
@@ -136,7 +157,7 @@ export function vmsaSetup(c: usize, stage: u32): u32 {
     const startBits = <i32>inBits - <i32>(g + <u32>(3 - start) * stride);
     // Arm: the start table needs at least 2 entries and at most 16 concatenated tables.
     if (startBits < 1 || startBits > <i32>(stride + 4)) return CFG_START_LEVEL;
-    geometry(r, g, inBits, start, <u32>startBits, effectiveOas(c, g), load<f64>(c + CTX_A), 0);
+    geometry(r, g, inBits, start, <u32>startBits, effectiveOas(c, g), load<f64>(c + CTX_A), 0, 2, lpa);
     return CFG_OK;
   }
 
@@ -159,7 +180,7 @@ export function vmsaSetup(c: usize, stage: u32): u32 {
     const start = 4 - <i32>levels;
     const startBits = inBits - g - (levels - 1) * stride;
     const hpd = flags & (i == 0 ? VF_HPD0 : VF_HPD1);
-    geometry(r, g, inBits, start, startBits, effectiveOas(c, g), load<f64>(c + CTX_A + i * 8), hpd != 0 ? 1 : 0);
+    geometry(r, g, inBits, start, startBits, effectiveOas(c, g), load<f64>(c + CTX_A + i * 8), hpd != 0 ? 1 : 0, 1, lpa);
   }
   return CFG_OK;
 }
@@ -170,23 +191,6 @@ function fault(res: usize, status: u32, reason: u32): u32 {
   store<u32>(res + RES_STATUS, status);
   store<u32>(res + RES_REASON, reason);
   return D_FAULT;
-}
-
-/** True when address bits of `d` that the output size excludes are set. */
-// @ts-ignore: decorator
-@inline
-function oaTooBig(d: u64, g: u32, oaBits: u32, lpa: bool): bool {
-  if (oaBits < 48 && (d & ADDR_47_0 & ~((<u64>1 << <u64>oaBits) - 1)) != 0) return true;
-  return g == 16 && lpa && oaBits < 52 && (d & 0xf000) != 0;
-}
-
-/** The address a descriptor holds for a table or a leaf of size 2^shift. */
-// @ts-ignore: decorator
-@inline
-function descAddr(d: u64, g: u32, oaBits: u32, shift: u64): u64 {
-  let a = d & ADDR_47_0 & ~((<u64>1 << shift) - 1);
-  if (g == 16 && oaBits == 52) a |= ((d >> 12) & 0xf) << 48;
-  return a;
 }
 
 export function vmsaSelect(c: usize, va: u64, res: usize): usize {
@@ -239,36 +243,29 @@ function regionBase(r: usize, res: usize): usize {
 }
 
 export function vmsaDecode(c: usize, r: usize, step: u32, level: i32, d: u64, va: u64, acc: u32, res: usize): u32 {
-  if ((d & 1) == 0) return fault(res, ST_TRANSLATION, R_INVALID);
-  const g = load<u32>(r + REG_GSHIFT);
-  const oaBits = load<u32>(r + REG_OABITS);
-  const flags = load<u32>(c + CTX_FLAGS);
-  const lpa = (flags & VF_LPA) != 0;
-  const s1 = load<u32>(c + CTX_STAGE) == 1;
-  if (level < 3) {
-    if ((d & 2) != 0) {
-      // Table descriptor.
-      if (oaTooBig(d, g, oaBits, lpa)) return fault(res, ST_ADDR_SIZE, R_TABLE_SIZE);
-      store<u64>(DEC + DEC_NEXT, descAddr(d, g, oaBits, <u64>g));
-      if (s1) {
-        let t = load<u32>(DEC + DEC_TACC);
-        if (load<u32>(r + REG_FLAGS) == 0) t |= <u32>(d >> 59) & (T_PXN | T_XN | T_NO_EL0 | T_NO_WRITE);
-        if (d >> 63) t |= T_NS;
-        store<u32>(DEC + DEC_TACC, t);
-      }
-      return D_TABLE;
-    }
-    // Block descriptor: 4K at levels 1-2, 16K at level 2, 64K at level 2 (and 1 with FEAT_LPA).
-    const ok = g == 12 ? level >= 1 : g == 14 ? level == 2 : level == 2 || (level == 1 && lpa);
-    if (!ok) return fault(res, ST_TRANSLATION, R_BLOCK_LEVEL);
-  } else if ((d & 2) == 0) {
-    return fault(res, ST_TRANSLATION, R_RESERVED);
+  const aux = <u32>load<u64>(r + REG_X2);
+  if ((d & 3) == 3 && level < 3) {
+    // Table descriptor (the hot path: three of four descriptors of a 4-level walk).
+    if ((d & load<u64>(r + REG_X0)) != 0) return fault(res, ST_ADDR_SIZE, R_TABLE_SIZE);
+    let next = d & load<u64>(r + REG_X1);
+    if (aux & AUX_HI4) next |= ((d >> 12) & 0xf) << 48;
+    store<u64>(DEC + DEC_NEXT, next);
+    store<u32>(DEC + DEC_TACC, load<u32>(DEC + DEC_TACC) | (<u32>(d >> 59) & aux & AUX_TACC));
+    return D_TABLE;
   }
+  if ((d & 1) == 0) return fault(res, ST_TRANSLATION, R_INVALID);
+  if ((d & 2) == 0) {
+    if (level == 3) return fault(res, ST_TRANSLATION, R_RESERVED);
+    if ((aux & (1 << (AUX_BLOCK_SHIFT + <u32>level))) == 0) return fault(res, ST_TRANSLATION, R_BLOCK_LEVEL);
+  }
+  const flags = load<u32>(c + CTX_FLAGS);
+  const s1 = (aux & AUX_S1) != 0;
 
   // Leaf (block or page).
-  if (oaTooBig(d, g, oaBits, lpa)) return fault(res, ST_ADDR_SIZE, R_OUTPUT_SIZE);
+  if ((d & load<u64>(r + REG_X0)) != 0) return fault(res, ST_ADDR_SIZE, R_OUTPUT_SIZE);
   const shift = <u64>load<u8>(r + REG_SHIFT + step);
-  const oa = descAddr(d, g, oaBits, shift) | (va & ((<u64>1 << shift) - 1));
+  let oa = (d & ADDR_47_0 & ~((<u64>1 << shift) - 1)) | (va & ((<u64>1 << shift) - 1));
+  if (aux & AUX_HI4) oa |= ((d >> 12) & 0xf) << 48;
   const write = (acc & ACC_WRITE) != 0;
   const hd = (flags & VF_HD) != 0;
   const dbm = (d >> 51) & 1;

@@ -11,6 +11,7 @@ import {
   tlbResetStats,
   tlbEntries,
   tlbCapacity,
+  tlbSlots,
   tlbBytes,
   H_RESULT,
 } from './tlb';
@@ -97,12 +98,17 @@ export function iotlb_invalidate(
 export function iotlb_result_ptr(h: usize): usize {
   return h + H_RESULT;
 }
-/** Linear-memory address of the entry array (capacity x 64 bytes). */
+/** Linear-memory address of the entry array (slots x 64 bytes). */
 export function iotlb_entries_ptr(h: usize): usize {
   return tlbEntries(h);
 }
+/** Entries that can be valid at once (sets x ways). */
 export function iotlb_capacity(h: usize): u32 {
   return tlbCapacity(h);
+}
+/** Slots in the entry array (sets x ways rounded up to 4; padding slots stay invalid). */
+export function iotlb_slots(h: usize): u32 {
+  return tlbSlots(h);
 }
 /** Size of the whole block (header, statistics, replacement state, entries) starting at `h`. */
 export function iotlb_bytes(h: usize): u32 {

@@ -62,20 +62,23 @@ const H_WAYS: usize = 0;
 const H_SETMASK: usize = 4;
 const H_SETSHIFT: usize = 8;
 const H_FLAGS: usize = 12;
-const H_ENTRIES: usize = 16;
+const H_ENTRIES: usize = 16; // address of the entry array: sets x wpad entries
 const H_SETS: usize = 20;
 const H_BYTES: usize = 24;
-const H_RR: usize = 28;
+const H_RR: usize = 28; // address of the round-robin way per set (u8)
+const H_SIGS: usize = 32; // address of the 16-bit signature per slot (0 = invalid)
+const H_WPAD: usize = 36; // slots per set: ways rounded up to a power of two >= 4
+const H_WPADSHIFT: usize = 40; // log2 of H_WPAD
 // statistics, u64 each
-export const STAT_HITS: usize = 32;
-export const STAT_MISSES: usize = 40;
-export const STAT_INSERTS: usize = 48;
-export const STAT_UPDATES: usize = 56;
-export const STAT_EVICTIONS: usize = 64;
-export const STAT_INVALIDATED: usize = 72;
-export const STAT_VALID: usize = 80;
+export const STAT_HITS: usize = 48;
+export const STAT_MISSES: usize = 56;
+export const STAT_INSERTS: usize = 64;
+export const STAT_UPDATES: usize = 72;
+export const STAT_EVICTIONS: usize = 80;
+export const STAT_INVALIDATED: usize = 88;
+export const STAT_VALID: usize = 96;
 // the result record of the last hit (64 bytes)
-export const H_RESULT: usize = 96;
+export const H_RESULT: usize = 112;
 export const R_PA_F64: usize = 0; // f64: output address (exact below 2^53)
 export const R_PA_U64: usize = 8; // u64: output address
 export const R_PERM: usize = 16; // u32 as inserted
@@ -83,10 +86,24 @@ export const R_ATTR: usize = 20; // u32 as inserted
 export const R_ATTR2: usize = 24; // u32 as inserted
 export const R_INFO: usize = 28; // u32: level[7:0] granule[13:8] shift[21:16] global[24] table[25] kind[31:28]
 export const R_SLOT: usize = 32; // u32: entry index
-const H_LEAFMASK: usize = 160; // u64 per kind: bit s set when leaf entries of page shift s exist
-const H_TABLEMASK: usize = 288; // u64 per kind: the same for walk-cache entries
-const H_COUNTS: usize = 416; // u32 [kind][table][shift]
-const H_FIXED: usize = 8640; // end of the fixed header (64-byte aligned)
+const H_LEAFMASK: usize = 192; // u64 per kind: bit s set when leaf entries of page shift s exist
+const H_TABLEMASK: usize = 320; // u64 per kind: the same for walk-cache entries
+const H_COUNTS: usize = 448; // u32 [kind][table][shift]
+// The micro-TLB (L0): a direct-mapped memo of recent leaf lookups, one 64-byte line per 4 KiB of
+// input address (indexed by iova[19:12]): the query (4 KiB page, tag) and the slot that answered
+// it. Any change to the entries (insert, update, eviction, invalidation) bumps H_GEN, which voids
+// every line at once, so a line can only ever repeat what the full search would answer now.
+const H_GEN: usize = 44; // u32, starts at 1; lines hold the generation they were filled in
+const H_L0: usize = 8640;
+const L0_LINES: u32 = 256;
+const L0_BYTES: usize = 64;
+const L_PAGE4K: usize = 0; // u64 iova >> 12
+const L_CTX: usize = 8; // u64 the query's packed ctx
+const L_SUB: usize = 16; // u64 the query's packed sub
+const L_GENKIND: usize = 24; // u64: generation << 32 | the query's kind
+const L_SLOT: usize = 32; // u32
+
+const H_FIXED: usize = H_L0 + <usize>L0_LINES * L0_BYTES; // end of the fixed header (64-byte aligned)
 
 // ---- entry layout (64 bytes) ----
 export const ENTRY_BYTES: usize = 64;
@@ -99,6 +116,7 @@ const E_OUT: usize = 32; // u64: output address of the page base (leaf) or table
 const E_ATTR: usize = 40; // u32
 const E_ATTR2: usize = 44; // u32
 const E_LEVEL: usize = 48; // u32: level[7:0] granule shift[13:8]
+const E_INFO: usize = 52; // u32: the result's info word (R_INFO), kept ready at insert
 
 const M_VALID: u32 = 1;
 const M_TABLE: u32 = 2;
@@ -141,14 +159,18 @@ const K3: u64 = 0xff51afd7ed558ccd;
 @inline function ctxHash(kind: u32, primary: u32): u64 {
   return ((<u64>primary << 4) | <u64>kind) * K2;
 }
-@inline function setIndex(page: u64, shift: u32, chash: u64, setShift: u64, setMask: u32): u32 {
-  let x = (page * K1) ^ chash ^ (<u64>shift * K3);
-  x = (x ^ (x >>> 31)) * K1;
-  return <u32>(x >>> setShift) & setMask;
+/**
+ * The mixed hash of a page (one multiply on the lookup's critical path): its top bits pick the
+ * set, bits [31:16] give the signature.
+ */
+@inline function mix(page: u64, shift: u32, chash: u64): u64 {
+  return (page ^ (chash + <u64>shift * K3)) * K1;
 }
-@inline function setOf(h: usize, page: u64, shift: u32, chash: u64): u32 {
-  return setIndex(page, shift, chash, <u64>load<u32>(h + H_SETSHIFT), load<u32>(h + H_SETMASK));
+@inline function sigOf(x: u64): u32 {
+  return (<u32>(x >>> 16) & 0xffff) | 1;
 }
+const LANES_LO: u64 = 0x0001000100010001;
+const LANES_HI: u64 = 0x8000800080008000;
 @inline function bump(h: usize, stat: usize, by: u64): void {
   store<u64>(h + stat, load<u64>(h + stat) + by);
 }
@@ -181,18 +203,35 @@ function classRemove(h: usize, kind: u32, table: u32, shift: u32): void {
 @inline function entryShift(meta: u32): u32 {
   return (meta >> M_SHIFT_SHIFT) & 63;
 }
+/** Voids every micro-TLB line (called on any change to the entries). */
+function changed(h: usize): void {
+  const g = load<u32>(h + H_GEN) + 1;
+  if (g == 0) {
+    memory.fill(h + H_L0, 0, <usize>L0_LINES * L0_BYTES);
+    store<u32>(h + H_GEN, 1);
+  } else {
+    store<u32>(h + H_GEN, g);
+  }
+}
+
 function removeEntry(h: usize, e: usize): void {
+  changed(h);
   const meta = load<u32>(e, E_META);
   store<u32>(e, 0, E_META);
+  store<u16>(<usize>load<u32>(h + H_SIGS) + ((e - <usize>load<u32>(h + H_ENTRIES)) >> 5), 0);
   classRemove(h, entryKind(meta), (meta & M_TABLE) >> 1, entryShift(meta));
   store<u64>(h + STAT_VALID, load<u64>(h + STAT_VALID) - 1);
 }
 
 // ---- creation ----
 
-/** Bytes of the block for `sets` x `ways` entries. */
-function blockBytes(sets: u32, ways: u32): usize {
-  return H_FIXED + ((<usize>sets + 63) & ~63) + <usize>sets * ways * ENTRY_BYTES;
+@inline function align64(n: usize): usize {
+  return (n + 63) & ~63;
+}
+/** Bytes of the block for `sets` x `wpad` slots. */
+function blockBytes(sets: u32, wpad: u32): usize {
+  const slots = <usize>sets * wpad;
+  return H_FIXED + align64(sets) + align64(slots * 2) + slots * ENTRY_BYTES;
 }
 
 /**
@@ -202,28 +241,42 @@ function blockBytes(sets: u32, ways: u32): usize {
 export function tlbCreate(sets: u32, ways: u32, flags: u32): usize {
   if (sets == 0 || (sets & (sets - 1)) != 0 || ways == 0 || ways > 64) return 0;
   if (<u64>sets * ways > 0x100000) return 0;
-  const bytes = blockBytes(sets, ways);
+  let wpadShift: u32 = 2;
+  while ((<u32>1 << wpadShift) < ways) wpadShift++;
+  const wpad: u32 = 1 << wpadShift;
+  const bytes = blockBytes(sets, wpad);
   const pages = <i32>((bytes + 0xffff) >> 16);
   const before = memory.grow(pages);
   if (before < 0) return 0;
   const h = <usize>before << 16;
   const setBits = ctz(sets);
   store<u32>(h + H_WAYS, ways);
+  store<u32>(h + H_WPAD, wpad);
+  store<u32>(h + H_WPADSHIFT, wpadShift);
   store<u32>(h + H_SETMASK, sets - 1);
   store<u32>(h + H_SETSHIFT, (64 - setBits) & 63);
   store<u32>(h + H_FLAGS, flags);
+  store<u32>(h + H_GEN, 1);
   store<u32>(h + H_SETS, sets);
   store<u32>(h + H_BYTES, <u32>bytes);
-  store<u32>(h + H_RR, <u32>(h + H_FIXED));
-  store<u32>(h + H_ENTRIES, <u32>(h + H_FIXED + ((<usize>sets + 63) & ~63)));
+  const rr = h + H_FIXED;
+  const sigs = rr + align64(sets);
+  store<u32>(h + H_RR, <u32>rr);
+  store<u32>(h + H_SIGS, <u32>sigs);
+  store<u32>(h + H_ENTRIES, <u32>(sigs + align64(<usize>sets * wpad * 2)));
   return h;
 }
 
 export function tlbEntries(h: usize): usize {
   return load<u32>(h + H_ENTRIES);
 }
+/** Entries that can be valid at once: sets x ways. */
 export function tlbCapacity(h: usize): u32 {
   return load<u32>(h + H_SETS) * load<u32>(h + H_WAYS);
+}
+/** Slots in the entry array: sets x ways rounded up to a power of two >= 4 (padding slots stay invalid). */
+export function tlbSlots(h: usize): u32 {
+  return load<u32>(h + H_SETS) * load<u32>(h + H_WPAD);
 }
 export function tlbBytes(h: usize): u32 {
   return load<u32>(h + H_BYTES);
@@ -231,32 +284,36 @@ export function tlbBytes(h: usize): u32 {
 
 // ---- lookup ----
 
+@inline function infoOf(level: u32, granule: u32, meta: u32): u32 {
+  return (
+    (level & 0xff) |
+    ((granule & 63) << 8) |
+    (entryShift(meta) << 16) |
+    ((meta & M_GLOBAL) << 8) |
+    ((meta & M_TABLE) << 24) |
+    (entryKind(meta) << 28)
+  );
+}
+
 /** Writes the result record for a hit on entry `e` translating `iova`. */
-@inline function fillResult(h: usize, e: usize, iova: u64, meta: u32): void {
-  const shift = entryShift(meta);
+@inline function fillResult(h: usize, e: usize, iova: u64): void {
+  const info = load<u32>(e, E_INFO);
   const out = load<u64>(e, E_OUT);
-  const pa = (meta & M_TABLE) ? out : out + (iova & pageMask(shift));
+  const pa = info & (1 << 25) ? out : out + (iova & pageMask((info >> 16) & 63));
   const r = h + H_RESULT;
-  store<f64>(r, <f64>pa, R_PA_F64);
+  store<f64>(r, <f64><i64>pa, R_PA_F64);
   store<u64>(r, pa, R_PA_U64);
   store<u32>(r, load<u32>(e, E_PERM), R_PERM);
   store<u32>(r, load<u32>(e, E_ATTR), R_ATTR);
   store<u32>(r, load<u32>(e, E_ATTR2), R_ATTR2);
-  store<u32>(
-    r,
-    (load<u32>(e, E_LEVEL) & 0x3fff) |
-      (shift << 16) |
-      ((meta & M_GLOBAL) << 8) |
-      ((meta & M_TABLE) << 24) |
-      (entryKind(meta) << 28),
-    R_INFO,
-  );
+  store<u32>(r, info, R_INFO);
   store<u32>(r, <u32>((e - load<u32>(h + H_ENTRIES)) >> 6), R_SLOT);
 }
 
 /**
  * Finds the entry of class `classMask` (page shifts) covering `iova` for the tag; returns its
- * address or 0. Smallest page size first.
+ * address or 0. Smallest page size first. In each set the 16-bit signatures of four ways are
+ * compared at once (SWAR on one u64), so only candidate entries are read.
  */
 @inline function find(
   h: usize,
@@ -268,21 +325,51 @@ export function tlbBytes(h: usize): u32 {
   chash: u64,
   iova: u64,
 ): usize {
-  let mask = classMask;
-  const ways = load<u32>(h + H_WAYS);
   const ent = <usize>load<u32>(h + H_ENTRIES);
+  const sigs = <usize>load<u32>(h + H_SIGS);
   const setShift = <u64>load<u32>(h + H_SETSHIFT);
   const setMask = load<u32>(h + H_SETMASK);
+  const wsh = load<u32>(h + H_WPADSHIFT);
   const want = M_VALID | table | (kind << M_KIND_SHIFT);
+  // Straight-line first try: smallest page size, first four ways, first candidate. It answers
+  // almost every hit without entering the loops below (which would find the same entry first).
+  {
+    const s = <u32>ctz(classMask);
+    const page = iova >>> <u64>s;
+    const x = mix(page, s, chash);
+    const slot = (<u32>(x >>> setShift) & setMask) << wsh;
+    const d = load<u64>(sigs + (<usize>slot << 1)) ^ (<u64>sigOf(x) * LANES_LO);
+    const m = (d - LANES_LO) & ~d & LANES_HI;
+    const e = ent + (<usize>(slot + (<u32>ctz(m) >> 4)) << 6);
+    if (
+      m != 0 &&
+      ((load<u64>(e, E_PAGE) ^ page) | (load<u64>(e, E_CTX) ^ ctx)) == 0 &&
+      (load<u32>(e, E_META) & M_KEY) == (want | (s << M_SHIFT_SHIFT)) &&
+      ((load<u32>(e, E_META) & M_GLOBAL) != 0 || load<u64>(e, E_SUB) == sub)
+    ) {
+      return e;
+    }
+  }
+  let mask = classMask;
+  const wpad = load<u32>(h + H_WPAD);
   while (mask != 0) {
     const s = <u32>ctz(mask);
     const page = iova >>> <u64>s;
-    let e = ent + <usize>(setIndex(page, s, chash, setShift, setMask) * ways) * ENTRY_BYTES;
+    const x = mix(page, s, chash);
+    const spl = <u64>sigOf(x) * LANES_LO;
     const w = want | (s << M_SHIFT_SHIFT);
-    for (let i: u32 = 0; i < ways; i++, e += ENTRY_BYTES) {
-      if (load<u64>(e, E_PAGE) == page && load<u64>(e, E_CTX) == ctx) {
-        const meta = load<u32>(e, E_META);
-        if ((meta & M_KEY) == w && ((meta & M_GLOBAL) != 0 || load<u64>(e, E_SUB) == sub)) return e;
+    let slot = (<u32>(x >>> setShift) & setMask) << wsh;
+    const end = slot + wpad;
+    for (; slot < end; slot += 4) {
+      const d = load<u64>(sigs + (<usize>slot << 1)) ^ spl;
+      let m = (d - LANES_LO) & ~d & LANES_HI;
+      while (m != 0) {
+        const e = ent + (<usize>(slot + (<u32>ctz(m) >> 4)) << 6);
+        if (load<u64>(e, E_PAGE) == page && load<u64>(e, E_CTX) == ctx) {
+          const meta = load<u32>(e, E_META);
+          if ((meta & M_KEY) == w && ((meta & M_GLOBAL) != 0 || load<u64>(e, E_SUB) == sub)) return e;
+        }
+        m &= m - 1;
       }
     }
     mask &= mask - 1;
@@ -290,26 +377,51 @@ export function tlbBytes(h: usize): u32 {
   return 0;
 }
 
-/** Looks up a leaf translation; on a hit fills the result record and returns true. */
+@inline function l0Line(h: usize, iova: u64): usize {
+  return h + H_L0 + (<usize>(<u32>(iova >>> 12) & (L0_LINES - 1)) << 6);
+}
+
+/** Memoizes a leaf lookup's answer (entry `e`) in the micro-TLB line of the iova. */
+@inline function l0Fill(h: usize, line: usize, ent: usize, e: usize, kind: u32, ctx: u64, sub: u64, iova: u64): void {
+  store<u64>(line, iova >>> 12, L_PAGE4K);
+  store<u64>(line, ctx, L_CTX);
+  store<u64>(line, sub, L_SUB);
+  store<u64>(line, (<u64>load<u32>(h + H_GEN) << 32) | kind, L_GENKIND);
+  store<u32>(line, <u32>((e - ent) >> 6), L_SLOT);
+}
+
+/** The entry the micro-TLB line memoizes for this query, or 0. */
+@inline function l0Find(h: usize, line: usize, ent: usize, kind: u32, ctx: u64, sub: u64, iova: u64): usize {
+  const diff =
+    (load<u64>(line, L_PAGE4K) ^ (iova >>> 12)) |
+    (load<u64>(line, L_CTX) ^ ctx) |
+    (load<u64>(line, L_SUB) ^ sub) |
+    (load<u64>(line, L_GENKIND) ^ ((<u64>load<u32>(h + H_GEN) << 32) | kind));
+  return diff == 0 ? ent + (<usize>load<u32>(line, L_SLOT) << 6) : 0;
+}
+
+/** Leaf lookup: the micro-TLB line, then the full search (which refills the line). */
+@inline function findLeaf(h: usize, kind: u32, vmid: u32, did: u32, liobn: u32, ctx: u64, sub: u64, iova: u64): usize {
+  const ent = <usize>load<u32>(h + H_ENTRIES);
+  const line = l0Line(h, iova);
+  let e = l0Find(h, line, ent, kind, ctx, sub, iova);
+  if (e == 0) {
+    const mask = load<u64>(h + H_LEAFMASK + (<usize>kind << 3));
+    if (mask != 0) {
+      e = find(h, mask, kind, 0, ctx, sub, ctxHash(kind, primaryOf(kind, vmid, did, liobn)), iova);
+      if (e != 0) l0Fill(h, line, ent, e, kind, ctx, sub, iova);
+    }
+  }
+  return e;
+}
+
 export function tlbLookup(h: usize, kind: u32, vmid: u32, asid: u32, did: u32, pasid: u32, liobn: u32, iova: u64): bool {
   kind &= 15;
-  const mask = load<u64>(h + H_LEAFMASK + (<usize>kind << 3));
-  if (mask != 0) {
-    const e = find(
-      h,
-      mask,
-      kind,
-      0,
-      packCtx(vmid, did, liobn),
-      packSub(asid, pasid),
-      ctxHash(kind, primaryOf(kind, vmid, did, liobn)),
-      iova,
-    );
-    if (e != 0) {
-      fillResult(h, e, iova, load<u32>(e, E_META));
-      bump(h, STAT_HITS, 1);
-      return true;
-    }
+  const e = findLeaf(h, kind, vmid, did, liobn, packCtx(vmid, did, liobn), packSub(asid, pasid), iova);
+  if (e != 0) {
+    fillResult(h, e, iova);
+    bump(h, STAT_HITS, 1);
+    return true;
   }
   bump(h, STAT_MISSES, 1);
   return false;
@@ -334,7 +446,7 @@ export function tlbLookupTable(h: usize, kind: u32, vmid: u32, asid: u32, did: u
       iova,
     );
     if (e != 0) {
-      fillResult(h, e, iova, load<u32>(e, E_META));
+      fillResult(h, e, iova);
       bump(h, STAT_HITS, 1);
       return true;
     }
@@ -347,6 +459,10 @@ export function tlbLookupTable(h: usize, kind: u32, vmid: u32, asid: u32, did: u
  * Batched leaf lookups for one tag: `n` iovas at `inPtr` (f64 when `wide` is false, u64 when
  * true), output addresses to `outPtr` (same type; -1 / all-ones on a miss) and permissions to
  * `permPtr` (i32; -1 on a miss). Returns the number of hits. The result record is untouched.
+ *
+ * Shortcut: an iova in the same page as the previous hit reuses that hit, but only when its page
+ * size is the smallest present for the kind (then no smaller entry could cover the iova), so the
+ * results are exactly those of one lookup per iova.
  */
 export function tlbLookupBatch(
   h: usize,
@@ -363,52 +479,119 @@ export function tlbLookupBatch(
   wide: bool,
 ): u32 {
   kind &= 15;
+  const hits = wide
+    ? batchU64(h, kind, vmid, did, liobn, packCtx(vmid, did, liobn), packSub(asid, pasid), inPtr, outPtr, permPtr, n)
+    : batchF64(h, kind, vmid, did, liobn, packCtx(vmid, did, liobn), packSub(asid, pasid), inPtr, outPtr, permPtr, n);
+  bump(h, STAT_HITS, hits);
+  bump(h, STAT_MISSES, n - hits);
+  return hits;
+}
+
+/** f64 in, f64 out. The same-page shortcut compares doubles (exact: see exports.ts). */
+function batchF64(
+  h: usize,
+  kind: u32,
+  vmid: u32,
+  did: u32,
+  liobn: u32,
+  ctx: u64,
+  sub: u64,
+  inPtr: usize,
+  outPtr: usize,
+  permPtr: usize,
+  n: u32,
+): u32 {
   const mask = load<u64>(h + H_LEAFMASK + (<usize>kind << 3));
-  const ctx = packCtx(vmid, did, liobn);
-  const sub = packSub(asid, pasid);
-  const chash = ctxHash(kind, primaryOf(kind, vmid, did, liobn));
-  // Shortcut: an iova in the same page as the previous hit reuses it, but only when that hit
-  // has the smallest page size present (no smaller entry could cover the iova instead), so
-  // the results are exactly those of one lookup per iova.
-  const minShift: u32 = mask != 0 ? <u32>ctz(mask) : 64;
+  const minShift: u32 = mask != 0 ? <u32>ctz(mask) : 0;
+  // The page of the last hit whose size is minShift: [lo, hi) -> outLo + (v - lo).
+  let lo: f64 = 1.0;
+  let hi: f64 = 0.0;
+  let outLo: f64 = 0.0;
+  let lastPerm: i32 = -1;
+  let hits: u32 = 0;
+  for (let i: u32 = 0; i < n; i++) {
+    const p = <usize>i << 3;
+    const v = load<f64>(inPtr + p);
+    if (v >= lo && v < hi) {
+      store<f64>(outPtr + p, outLo + (v - lo));
+      store<i32>(permPtr + (p >> 1), lastPerm);
+      hits++;
+      continue;
+    }
+    const iova = <u64>v;
+    const e = findLeaf(h, kind, vmid, did, liobn, ctx, sub, iova);
+    if (e != 0) {
+      const sh = entryShift(load<u32>(e, E_META));
+      const m = pageMask(sh);
+      const out = load<u64>(e, E_OUT);
+      const perm = <i32>load<u32>(e, E_PERM);
+      store<f64>(outPtr + p, <f64><i64>(out + (iova & m)));
+      store<i32>(permPtr + (p >> 1), perm);
+      hits++;
+      if (sh == minShift) {
+        const base = iova & ~m;
+        lo = <f64>base;
+        hi = base + m + 1 == 0 ? 0.0 : <f64>(base + m + 1); // a page ending at 2^64: no shortcut
+        outLo = <f64><i64>out;
+        lastPerm = perm;
+      }
+    } else {
+      store<f64>(outPtr + p, -1.0);
+      store<i32>(permPtr + (p >> 1), -1);
+    }
+  }
+  return hits;
+}
+
+/** u64 in, u64 out (exact 64-bit iovas). */
+function batchU64(
+  h: usize,
+  kind: u32,
+  vmid: u32,
+  did: u32,
+  liobn: u32,
+  ctx: u64,
+  sub: u64,
+  inPtr: usize,
+  outPtr: usize,
+  permPtr: usize,
+  n: u32,
+): u32 {
+  const mask = load<u64>(h + H_LEAFMASK + (<usize>kind << 3));
+  const minShift: u32 = mask != 0 ? <u32>ctz(mask) : 0;
   let lastPage: u64 = 0;
   let lastOut: u64 = 0;
-  let lastPerm: i32 = 0;
+  let lastPerm: i32 = -1;
   let lastValid = false;
   let hits: u32 = 0;
   for (let i: u32 = 0; i < n; i++) {
-    const iova: u64 = wide ? load<u64>(inPtr + (<usize>i << 3)) : <u64>load<f64>(inPtr + (<usize>i << 3));
-    let pa: u64 = 0;
-    let perm: i32 = -1;
-    let hit = false;
+    const p = <usize>i << 3;
+    const iova = load<u64>(inPtr + p);
     if (lastValid && iova >>> <u64>minShift == lastPage) {
-      pa = lastOut + (iova & pageMask(minShift));
-      perm = lastPerm;
-      hit = true;
-    } else if (mask != 0) {
-      const e = find(h, mask, kind, 0, ctx, sub, chash, iova);
-      if (e != 0) {
-        const meta = load<u32>(e, E_META);
-        const s = entryShift(meta);
-        const out = load<u64>(e, E_OUT);
-        pa = out + (iova & pageMask(s));
-        perm = <i32>load<u32>(e, E_PERM);
-        hit = true;
-        if (s == minShift) {
-          lastValid = true;
-          lastPage = iova >>> <u64>s;
-          lastOut = out;
-          lastPerm = perm;
-        }
-      }
+      store<u64>(outPtr + p, lastOut + (iova & pageMask(minShift)));
+      store<i32>(permPtr + (p >> 1), lastPerm);
+      hits++;
+      continue;
     }
-    if (hit) hits++;
-    if (wide) store<u64>(outPtr + (<usize>i << 3), hit ? pa : <u64>-1);
-    else store<f64>(outPtr + (<usize>i << 3), hit ? <f64>pa : -1.0);
-    store<i32>(permPtr + (<usize>i << 2), perm);
+    const e = findLeaf(h, kind, vmid, did, liobn, ctx, sub, iova);
+    if (e != 0) {
+      const sh = entryShift(load<u32>(e, E_META));
+      const out = load<u64>(e, E_OUT);
+      const perm = <i32>load<u32>(e, E_PERM);
+      store<u64>(outPtr + p, out + (iova & pageMask(sh)));
+      store<i32>(permPtr + (p >> 1), perm);
+      hits++;
+      if (sh == minShift) {
+        lastValid = true;
+        lastPage = iova >>> <u64>sh;
+        lastOut = out;
+        lastPerm = perm;
+      }
+    } else {
+      store<u64>(outPtr + p, <u64>-1);
+      store<i32>(permPtr + (p >> 1), -1);
+    }
   }
-  bump(h, STAT_HITS, hits);
-  bump(h, STAT_MISSES, n - hits);
   return hits;
 }
 
@@ -446,10 +629,12 @@ export function tlbInsert(
   const page = iova >>> <u64>shift;
   const ctx = packCtx(vmid, did, liobn);
   const sub = packSub(asid, pasid);
-  const set = setOf(h, page, shift, ctxHash(kind, primaryOf(kind, vmid, did, liobn)));
+  const x = mix(page, shift, ctxHash(kind, primaryOf(kind, vmid, did, liobn)));
+  const set = <u32>(x >>> <u64>load<u32>(h + H_SETSHIFT)) & load<u32>(h + H_SETMASK);
   const ways = load<u32>(h + H_WAYS);
   const ent = <usize>load<u32>(h + H_ENTRIES);
-  const base = ent + <usize>(set * ways) * ENTRY_BYTES;
+  const slot0 = set << load<u32>(h + H_WPADSHIFT);
+  const base = ent + (<usize>slot0 << 6);
   const key = M_VALID | table | (kind << M_KIND_SHIFT) | (shift << M_SHIFT_SHIFT);
 
   let victim: usize = 0;
@@ -476,11 +661,12 @@ export function tlbInsert(
   if (victim == 0) {
     const rr = <usize>load<u32>(h + H_RR) + set;
     const way = <u32>load<u8>(rr);
-    victim = base + <usize>way * ENTRY_BYTES;
+    victim = base + (<usize>way << 6);
     store<u8>(rr, <u8>(way + 1 == ways ? 0 : way + 1));
     removeEntry(h, victim);
     bump(h, STAT_EVICTIONS, 1);
   }
+  changed(h);
   if (update) {
     bump(h, STAT_UPDATES, 1);
   } else {
@@ -497,7 +683,10 @@ export function tlbInsert(
   store<u32>(victim, attr, E_ATTR);
   store<u32>(victim, attr2, E_ATTR2);
   store<u32>(victim, (level & 0xff) | ((granule & 63) << 8), E_LEVEL);
-  return <i32>((victim - ent) >> 6);
+  store<u32>(victim, infoOf(level, granule, key | global), E_INFO);
+  const slot = (victim - ent) >> 6;
+  store<u16>(<usize>load<u32>(h + H_SIGS) + (slot << 1), <u16>sigOf(x));
+  return <i32>slot;
 }
 
 // ---- invalidation ----
@@ -577,6 +766,9 @@ export function tlbInvalidate(
   sTg = tgShift;
 
   const ways = load<u32>(h + H_WAYS);
+  const wpad = load<u32>(h + H_WPAD);
+  const setShift = <u64>load<u32>(h + H_SETSHIFT);
+  const setMask = load<u32>(h + H_SETMASK);
   const ent = <usize>load<u32>(h + H_ENTRIES);
   const sets = load<u32>(h + H_SETS);
   let removed: u32 = 0;
@@ -613,7 +805,8 @@ export function tlbInvalidate(
           const d = <u64>(s - MIN_SHIFT);
           const last = (end4k - 1) >>> d;
           for (let p = start4k >>> d; p <= last; p++) {
-            let e = ent + <usize>(setOf(h, p, s, chash) * ways) * ENTRY_BYTES;
+            const set = <u32>(mix(p, s, chash) >>> setShift) & setMask;
+            let e = ent + (<usize>(set * wpad) << 6);
             for (let i: u32 = 0; i < ways; i++, e += ENTRY_BYTES) {
               if (inScope(e)) {
                 removeEntry(h, e);
@@ -629,7 +822,7 @@ export function tlbInvalidate(
     }
   }
 
-  const end = ent + <usize>(sets * ways) * ENTRY_BYTES;
+  const end = ent + (<usize>(sets * wpad) << 6);
   for (let e = ent; e < end; e += ENTRY_BYTES) {
     if (inScope(e)) {
       removeEntry(h, e);

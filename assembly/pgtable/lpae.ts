@@ -102,6 +102,8 @@ let capacity: i32 = 0;
 
 /** Uses the `cap` records at linear offset `ptr` (zeroed, or copied from the previous block). */
 export function setRecords(ptr: usize, cap: i32): void {
+  H = -1;
+  REC = 0;
   records = ptr;
   capacity = cap;
 }
@@ -117,7 +119,7 @@ declare function pgt_free(h: i32, gpa: f64, size: u32): void;
 declare function pgt_tlb(h: i32, kind: i32, iovaLo: u32, iovaHi: u32, size: f64, granule: f64): void;
 
 // ---- the current table (loaded from its record at every entry point) ----
-let H: i32 = 0;
+let H: i32 = -1;
 let REC: usize = 0;
 let PGD: u64 = 0;
 let BITMAP: u64 = 0;
@@ -147,6 +149,12 @@ let walkPte: u64 = 0;
 
 /** Loads table `h` into the current-table globals; false when `h` is not a live table. */
 export function select(h: i32): bool {
+  if (h == H && REC != 0) {
+    // Same table as the last call: the globals are current (every change goes through them).
+    if (load<i32>(REC + R_INUSE) == 0) return false;
+    faulted = false;
+    return true;
+  }
   if (<u32>h >= <u32>capacity) return false;
   const r = rec(h);
   if (load<i32>(r + R_INUSE) == 0) return false;
@@ -168,6 +176,15 @@ export function select(h: i32): bool {
   GRANULE = <u64>8 << <u64>BPL;
   faulted = false;
   return true;
+}
+
+/** After a call out to the embedder, which may have used another table: make `h` current again. */
+function reselect(h: i32): void {
+  if (H == h) return;
+  const f = faulted;
+  H = -1;
+  select(h);
+  faulted = f;
 }
 
 @inline function warn(): void {
@@ -193,7 +210,7 @@ export function select(h: i32): bool {
   return <i32>((a >> lvlShift(l)) & ((<u64>1 << <u64>bits) - 1));
 }
 @inline function maxEntries(i: i32): i32 {
-  return PPT - (i & (PPT - 1)) + 1;
+  return PPT - (i & (PPT - 1));
 }
 @inline function pgdSize(): u64 {
   return <u64>8 << <u64>PGDBITS;
@@ -249,13 +266,18 @@ function protToPte(prot: u32): u64 {
 }
 
 // ---- guest memory ----
+// Core RAM is reached with one ram_translate and a plain load/store; anything else through mem.ts.
 @inline function rd(gpa: u64): u64 {
+  const off = ram_translate(<f64>gpa, 8);
+  if (off >= 0) return load<u64>(<usize>off);
   const v = gpaRead64(<f64>gpa);
   if (memAbort) faulted = true;
   return v;
 }
 @inline function wr(gpa: u64, v: u64): void {
-  if (!gpaWrite64(<f64>gpa, v)) faulted = true;
+  const off = ram_translate(<f64>gpa, 8);
+  if (off >= 0) store<u64>(<usize>off, v);
+  else if (!gpaWrite64(<f64>gpa, v)) faulted = true;
 }
 /** Linear-memory offset of [gpa, gpa+bytes) when it lies in core RAM, else -1. */
 @inline function direct(gpa: u64, bytes: i32): isize {
@@ -265,7 +287,9 @@ function protToPte(prot: u32): u64 {
 /** Allocates and clears a table of `size` bytes (Linux asks for max(size, 64)); 0 when out of memory. */
 function allocTable(size: u64): u64 {
   const asked: u64 = size < 64 ? 64 : size;
-  const g = pgt_alloc(H, <u32>asked);
+  const h = H;
+  const g = pgt_alloc(h, <u32>asked);
+  reselect(h);
   if (!(g >= 0)) return 0;
   const gpa = <u64>g;
   const p = direct(gpa, <i32>asked);
@@ -277,12 +301,16 @@ function allocTable(size: u64): u64 {
 
 @inline function freeTable(gpa: u64, size: u64): void {
   store<i32>(REC + R_LIVE, load<i32>(REC + R_LIVE) - 1);
-  pgt_free(H, <f64>gpa, <u32>size);
+  const h = H;
+  pgt_free(h, <f64>gpa, <u32>size);
+  reselect(h);
 }
 
 @inline function tlb(kind: i32, iova: u64, size: u64): void {
   if ((FLAGS & FLAG_TLB) != 0) {
-    pgt_tlb(H, kind, <u32>iova, <u32>(iova >> 32), <f64>size, kind == TLB_FLUSH_WALK ? <f64>GRANULE : <f64>size);
+    const h = H;
+    pgt_tlb(h, kind, <u32>iova, <u32>(iova >> 32), <f64>size, kind == TLB_FLUSH_WALK ? <f64>GRANULE : <f64>size);
+    reselect(h);
   }
 }
 
@@ -542,6 +570,7 @@ export function create(
   store<i32>(r + R_PGDBITS, pgdBits);
   store<u32>(r + R_FLAGS, flags);
   store<i32>(r + R_INUSE, 1);
+  H = -1; // reload: the handle may have held another table before
   select(h);
   const pgd = allocTable(pgdSize());
   if (pgd == 0 || faulted) {
@@ -549,6 +578,7 @@ export function create(
     return pgd == 0 ? -ENOMEM : -EFAULT;
   }
   store<u64>(r + R_PGD, pgd);
+  PGD = pgd;
   return 0;
 }
 

@@ -26,6 +26,8 @@
 //                                      engine to write DEC_UPDATE back, e.g. hardware AF or
 //                                      dirty-state update) or D_FAULT (RES_STATUS and
 //                                      RES_REASON written; the decoder picks the fault kind).
+// The DEC scratch is only valid during one fmtDecode call (nested stage-2 walks reuse it);
+// the engine carries DEC_TACC across levels in a local.
 // The engine owns everything else: range of steps, index extraction, the descriptor read
 // (8- or 4-byte little-endian entries through mem.ts: core RAM, embedder memory, or an
 // external abort -> ST_EXT_ABORT), the level/entry fields of the result, descriptor
@@ -63,6 +65,7 @@ import {
 } from './layout';
 import { fmtDecode, fmtSelect, fmtSetup } from './formats';
 import { gpaRead32, gpaRead64, gpaWrite32, gpaWrite64, memAbort } from '../mem';
+import { ram_translate } from '../ram';
 
 /** Context slots. */
 export const CTX_MEM: usize = memory.data(<i32>(<u32>MAX_CTX * CTX_BYTES), 16);
@@ -162,7 +165,8 @@ export function walkCtx(slot: i32, va: u64, acc: u32, res: usize, nested: bool):
   let table = load<u64>(r + REG_BASE);
   const steps = load<u32>(r + REG_STEPS);
   const eshift = <u64>load<u32>(r + REG_ESHIFT);
-  store<u32>(DEC + DEC_TACC, 0);
+  // Hierarchical attributes live in a local: nested stage-2 walks reuse the DEC scratch.
+  let tacc: u32 = 0;
   for (let s: u32 = 0; s < steps; s++) {
     const shift = <u64>load<u8>(r + REG_SHIFT + s);
     const bits = <u64>load<u8>(r + REG_BITS + s);
@@ -175,16 +179,26 @@ export function walkCtx(slot: i32, va: u64, acc: u32, res: usize, nested: bool):
       pa = <u64>load<f64>(RES2 + RES_OA);
     }
     store<f64>(res + RES_ENTRY_ADDR, <f64>pa);
-    const desc: u64 = eshift == 3 ? gpaRead64(<f64>pa) : <u64>gpaRead32(<f64>pa);
-    if (memAbort) {
+    // Descriptor read: core RAM with a plain load, anything else through mem.ts (embedder or abort).
+    let desc: u64;
+    let aborted = false;
+    const lin = ram_translate(<f64><i64>pa, 8);
+    if (lin >= 0 && eshift == 3) desc = load<u64>(<usize><u32>lin);
+    else {
+      desc = eshift == 3 ? gpaRead64(<f64>pa) : <u64>gpaRead32(<f64>pa);
+      aborted = memAbort;
+    }
+    if (aborted) {
       store<u32>(res + RES_STATUS, ST_EXT_ABORT);
       store<u32>(res + RES_REASON, R_WALK_ABORT);
       return ST_EXT_ABORT;
     }
     store<u64>(res + RES_ENTRY_LO, desc);
+    store<u32>(DEC + DEC_TACC, tacc);
     const action = fmtDecode(fmt, c, r, s, level, desc, va, acc, res);
     if (action == D_TABLE) {
       table = load<u64>(DEC + DEC_NEXT);
+      tacc = load<u32>(DEC + DEC_TACC);
       continue;
     }
     if (action != D_LEAF) return load<u32>(res + RES_STATUS);

@@ -33,6 +33,7 @@ export const R_PERM_READ: u32 = 11;
 export const R_PERM_EXEC: u32 = 12;
 export const R_WALK_ABORT: u32 = 13; // descriptor read aborted
 export const R_UPDATE_ABORT: u32 = 14; // hardware descriptor update (AF/dirty) aborted
+export const R_PERM_USER: u32 = 15; // user (unprivileged) request to a supervisor-only page (x86 U/S = 0)
 
 // ---- access flags (walk_* `acc` argument) ----
 export const ACC_WRITE: u32 = 1;
@@ -68,6 +69,8 @@ export const A_DBM: u32 = 1 << 9;
 export const A_CONTIG: u32 = 1 << 10;
 export const A_FWB: u32 = 1 << 11; // S2 MemAttr is to be read with FEAT_S2FWB's encoding
 export const A_NSTABLE: u32 = 1 << 12; // some table descriptor on the path had NSTable set
+export const A_SNP: u32 = 1 << 13; // VT-d second stage: SNP (snoop) set in the leaf
+export const A_DIRTY: u32 = 1 << 14; // VT-d: the leaf's D bit (after any hardware update)
 
 // ---- context config errors (CTX_CFG_ERR; walk_setup's return) ----
 export const CFG_OK: u32 = 0;
@@ -88,7 +91,7 @@ export const CS_INVALID: u32 = 3;
 
 // ---- context layout (one per slot, CTX_BYTES each) ----
 export const MAX_CTX: i32 = 32;
-export const CTX_BYTES: u32 = 256;
+export const CTX_BYTES: u32 = 320;
 export const CTX_FMT: u32 = 0; // u32 format id (FMT_*, formats.ts)
 export const CTX_STATE: u32 = 4; // u32 CS_*
 export const CTX_NEXT: u32 = 8; // u32 1 + slot of the stage-2 context that translates this context's tables and outputs; 0 = not nested
@@ -105,7 +108,7 @@ export const CTX_REG: u32 = 112; // region[2], REG_BYTES each
 export const MAX_REG: u32 = 2;
 
 // Region: one root table and the geometry of the walk below it.
-export const REG_BYTES: u32 = 64;
+export const REG_BYTES: u32 = 96;
 export const REG_BASE: u32 = 0; // u64 root table address (low bits below the root's size cleared)
 export const REG_GSHIFT: u32 = 8; // u32 log2 granule
 export const REG_ESHIFT: u32 = 12; // u32 log2 entry size (3 = 8 bytes, 2 = 4 bytes)
@@ -117,6 +120,11 @@ export const REG_OABITS: u32 = 32; // u32 effective output address size in bits
 export const REG_SHIFT: u32 = 40; // u8[8] index field position per step
 export const REG_BITS: u32 = 48; // u8[8] index field width per step
 export const REG_LEVEL: u32 = 56; // i8[8] architectural level number reported per step
+// Format-private values derived by setup for the decoder's hot path (masks, feature bits):
+export const REG_X0: u32 = 64; // u64
+export const REG_X1: u32 = 72; // u64
+export const REG_X2: u32 = 80; // u64
+export const REG_X3: u32 = 88; // u64
 export const MAX_STEPS: u32 = 8;
 
 // ---- result record (RES_BYTES, 8-byte aligned) ----

@@ -49,6 +49,7 @@ export interface CoreExports {
   iotlb_result_ptr(h: number): number;
   iotlb_entries_ptr(h: number): number;
   iotlb_capacity(h: number): number;
+  iotlb_slots(h: number): number;
   iotlb_bytes(h: number): number;
   iotlb_reset_stats(h: number): void;
   // Walk engine (assembly/walk; facade in walk.ts, layout in walk-abi.ts).

@@ -179,7 +179,7 @@ const INV_KEEP_GLOBAL = 128;
 const INS_GLOBAL = 1;
 const INS_TABLE = 2;
 const TLB_STRICT_HINTS = 1;
-const STATS_OFFSET = 32; // u64 hits, misses, inserts, updates, evictions, invalidated, valid
+const STATS_OFFSET = 48; // u64 hits, misses, inserts, updates, evictions, invalidated, valid
 const ENTRY_BYTES = 64;
 // result record, in u32 / f64 units
 const R_PA_F64 = 0;
@@ -321,14 +321,24 @@ export class Iotlb {
       this.bPerm = new Int32Array(buf, this.batchPtr + 16 * n, n);
     }
   }
-  /** The result-record words, re-created when linear memory has grown (old views detach). */
+  // Result-record reads: a view over linear memory detaches when the memory grows, and reads of
+  // a detached view give undefined; the views are then re-created (out of line, so the fast path
+  // stays a plain typed-array load).
   private u32(i: number): number {
-    let v = this.ru32[i];
-    if (v === undefined) {
-      this.refresh();
-      v = this.ru32[i]!;
-    }
-    return v;
+    const v = this.ru32[i];
+    return v !== undefined ? v : this.u32Slow(i);
+  }
+  private u32Slow(i: number): number {
+    this.refresh();
+    return this.ru32[i]!;
+  }
+  private f64Slow(i: number): number {
+    this.refresh();
+    return this.rf64[i]!;
+  }
+  private u64Slow(i: number): bigint {
+    this.refresh();
+    return this.ru64[i]!;
   }
 
   // ---------------------------------------------------------------- lookup
@@ -356,21 +366,13 @@ export class Iotlb {
 
   /** Output address of the last hit (exact below 2^53). */
   get pa(): number {
-    let v = this.rf64[R_PA_F64];
-    if (v === undefined) {
-      this.refresh();
-      v = this.rf64[R_PA_F64]!;
-    }
-    return v;
+    const v = this.rf64[R_PA_F64];
+    return v !== undefined ? v : this.f64Slow(R_PA_F64);
   }
   /** Output address of the last hit, exact. */
   get paBig(): bigint {
-    let v = this.ru64[R_PA_U64];
-    if (v === undefined) {
-      this.refresh();
-      v = this.ru64[R_PA_U64]!;
-    }
-    return v;
+    const v = this.ru64[R_PA_U64];
+    return v !== undefined ? v : this.u64Slow(R_PA_U64);
   }
   get perm(): number {
     return this.u32(R_PERM);
@@ -769,9 +771,10 @@ export class Iotlb {
   /** Every valid entry, in slot order (allocates: for tests, dumps and tools). */
   entries(): IotlbEntry[] {
     const base = this.x.iotlb_entries_ptr(this.handle) >>> 0;
-    const dv = new DataView(this.x.memory.buffer, base, this.capacity * ENTRY_BYTES);
+    const slots = this.x.iotlb_slots(this.handle) >>> 0;
+    const dv = new DataView(this.x.memory.buffer, base, slots * ENTRY_BYTES);
     const out: IotlbEntry[] = [];
-    for (let slot = 0; slot < this.capacity; slot++) {
+    for (let slot = 0; slot < slots; slot++) {
       const o = slot * ENTRY_BYTES;
       const meta = dv.getUint32(o + 24, true);
       if ((meta & 1) === 0) continue;

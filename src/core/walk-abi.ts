@@ -29,6 +29,7 @@ export const R_PERM_READ = 11;
 export const R_PERM_EXEC = 12;
 export const R_WALK_ABORT = 13;
 export const R_UPDATE_ABORT = 14;
+export const R_PERM_USER = 15;
 
 /** Access flags (the `acc` argument). */
 export const ACC_WRITE = 1;
@@ -57,6 +58,8 @@ export const A_DBM = 1 << 9;
 export const A_CONTIG = 1 << 10;
 export const A_FWB = 1 << 11;
 export const A_NSTABLE = 1 << 12;
+export const A_SNP = 1 << 13;
+export const A_DIRTY = 1 << 14;
 
 /** Configuration outcomes (walk_setup's return, CTX_CFG_ERR). */
 export const CFG_OK = 0;
@@ -79,10 +82,18 @@ export const CS_INVALID = 3;
 export const FMT_NONE = 0;
 export const FMT_VMSA_S1 = 1;
 export const FMT_VMSA_S2 = 2;
+/** Intel VT-d second stage (assembly/formats/vtd-ss.ts). */
+export const FMT_VTD_SS = 3;
+/** IBM POWER TCE tables (assembly/formats/tce.ts). */
+export const FMT_TCE = 4;
+/** Intel VT-d first stage, x86-64 paging (assembly/formats/vtd-fs.ts). */
+export const FMT_VTD_FS = 5;
+/** Flat single-level 32-bit tables: MediaTek M4U v1, Tegra GART (assembly/formats/flat.ts). */
+export const FMT_FLAT = 6;
 
 /** Context layout. */
 export const MAX_CTX = 32;
-export const CTX_BYTES = 256;
+export const CTX_BYTES = 320;
 export const CTX_FMT = 0;
 export const CTX_STATE = 4;
 export const CTX_NEXT = 8;
@@ -146,3 +157,37 @@ export const VF_FWB = 1 << 10;
 export const VF_XNX = 1 << 11;
 export const VF_VA52 = 1 << 12;
 export const VF_DS = 1 << 13;
+
+/** VT-d second-stage parameters (CTX_P index) and flags: see assembly/formats/vtd-ss.ts. */
+export const VSP_AW = 0;
+export const VSP_HAW = 1;
+export const VSP_MGAW = 2;
+export const VSP_FLAGS = 3;
+export const VSF_2M = 1 << 0;
+export const VSF_1G = 1 << 1;
+export const VSF_SNP = 1 << 2;
+export const VSF_TM = 1 << 3;
+export const VSF_EXEC = 1 << 4;
+export const VSF_AD = 1 << 5;
+
+/** POWER TCE parameters (CTX_P index) and flags: see assembly/formats/tce.ts. */
+export const TP_PAGE = 0;
+export const TP_LEVELS = 1;
+export const TP_LBITS = 2;
+export const TP_FLAGS = 3;
+export const TF_LE = 1 << 0;
+
+/** VT-d first-stage parameters (CTX_P index) and flags: see assembly/formats/vtd-fs.ts. */
+export const VFP_LEVELS = 0;
+export const VFP_HAW = 1;
+export const VFP_FLAGS = 2;
+export const VFF_NXE = 1 << 0;
+export const VFF_1G = 1 << 1;
+export const VFF_AD = 1 << 2;
+export const VFF_WPE = 1 << 3;
+export const VFF_SMEP = 1 << 4;
+
+/** Flat-table parameters (CTX_P index): see assembly/formats/flat.ts. */
+export const FP_VALID = 0;
+export const FP_ADDRTOP = 1;
+export const FP_INBITS = 2;

@@ -365,6 +365,55 @@ test('many tables in one core: independent, handles reused, state kept when the 
   assert.is(new LpaePageTable(core, cfg, arena).handle, h);
 });
 
+test('tables used alternately keep their own geometry; a reused handle takes the new table\'s configuration', () => {
+  const core = new Core();
+  const ram = new WasmRam(core, 1 << 20);
+  core.exports.ram_map(BASE, ram.size, ram.coreOffset);
+  const arena = new PageArena(BASE, BASE + ram.size);
+  const s1 = new LpaePageTable(core, { fmt: 'ARM_64_LPAE_S1', ias: 48, oas: 48, pgsizeBitmap: 0x40201000 }, arena);
+  const s2 = new LpaePageTable(core, { fmt: 'ARM_64_LPAE_S2', ias: 40, oas: 40, pgsizeBitmap: 0x40201000 }, arena);
+  for (let i = 0; i < 4; i++) {
+    assert.is(s1.map(i * K4, 0x10000 + i * K4, K4, 1, R), K4);
+    assert.is(s2.map(i * K4, 0x20000 + i * K4, K4, 1, R), K4);
+  }
+  assert.equal([s1.iovaToPhys(0x3008), s2.iovaToPhys(0x3008)], [0x13008, 0x23008]);
+  assert.is(s1.walk(0x3000).ptes[3] & (1n << 11n), 1n << 11n); // stage-1 nG
+  assert.is(s2.walk(0x3000).ptes[3] & (1n << 11n), 0n);
+  const h = s1.handle;
+  s1.destroy();
+  const again = new LpaePageTable(core, { fmt: 'ARM_64_LPAE_S2', ias: 32, oas: 32, pgsizeBitmap: 0x40201000 }, arena);
+  assert.is(again.handle, h);
+  assert.is(again.map(0xffff_f000, 0x5000, K4, 1, R), K4);
+  assert.is(again.map(0x1_0000_0000, 0x5000, K4, 1, R), -ERANGE); // ias 32 now
+  assert.is(again.walk(0xffff_f000).ptes[1] & 3n, 3n); // 3 levels from level 1
+  assert.is(again.iovaToPhys(0xffff_f123), 0x5123);
+  assert.is(s2.iovaToPhys(0x3008), 0x23008);
+});
+
+test('callbacks may use another table of the same core (the writer resumes on its own table)', () => {
+  const core = new Core();
+  const ram = new WasmRam(core, 1 << 20);
+  core.exports.ram_map(BASE, ram.size, ram.coreOffset);
+  const arena = new PageArena(BASE, BASE + ram.size);
+  const other = new LpaePageTable(core, { fmt: 'ARM_64_LPAE_S2', ias: 32, oas: 32, pgsizeBitmap: 0x40201000 }, arena);
+  other.map(0x5000, 0x9000, K4, 1, R);
+  const seen: number[] = [];
+  const pt = new LpaePageTable(
+    core,
+    { fmt: 'ARM_64_LPAE_S1', ias: 48, oas: 48, pgsizeBitmap: 0x40201000 },
+    // root, then levels 1-3: each allocation looks up the other table
+    { alloc: (s) => (seen.push(other.iovaToPhys(0x5123)), arena.alloc(s)), free: (g, s) => (seen.push(other.map(0x6000, 0, K4, 1, R)), arena.free(g, s)) },
+    { flushWalk: () => void seen.push(other.unmap(0x6000, K4, 1)), addPage: () => void seen.push(other.iovaToPhys(0x5000)) },
+  );
+  assert.is(pt.map(0x7000_0000_0000, 0x1000, K4, 2, R | W), 2 * K4);
+  assert.is(pt.iovaToPhys(0x7000_0000_1004), 0x2004);
+  assert.is(pt.map(0x7000_0000_0000, 0x4000_0000, M2, 1, R), M2); // frees the level-3 table: flush_walk, free
+  assert.is(pt.unmap(0x7000_0000_0000, M2, 1), M2);
+  assert.equal(seen, [0x9123, 0x9123, 0x9123, 0x9123, -ENOENT, K4, 0x9000]); // flush_walk comes before the free
+  assert.is(pt.iovaToPhys(0x7000_0000_1004), 0);
+  assert.is(pt.liveTables(), 3);
+});
+
 test('Mali LPAE: leaves are 0b01 at every level, no AF, outer shareable even when cacheable', () => {
   const { pt } = mk({ fmt: 'ARM_MALI_LPAE', ias: 48, oas: 40, quirks: 0 });
   assert.is(pt.map(0x1000, 0x2000, K4, 1, R | W | IOMMU_CACHE), K4);
