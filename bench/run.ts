@@ -1,5 +1,6 @@
 // `npm run bench`: every benchmark, each printing its ratio against an in-run reference.
 import { runMmioBench } from './mmio.bench.ts';
+import { runPgtableBench } from './pgtable.bench.ts';
 import { RegisterFile } from '../src/regs/register-file.ts';
 import { BLOCKS } from '../src/regs/generated/index.ts';
 
@@ -12,3 +13,6 @@ runMmioBench([
   { name: 'SMMUv3 regfile', handler: smmu, offsets: offsets(smmu, ['IDR0', 'IDR1', 'IDR5', 'CR0', 'CR0ACK', 'GERROR', 'CMDQ_PROD', 'CMDQ_CONS']) },
   { name: 'VT-d regfile', handler: vtd, offsets: offsets(vtd, ['VER', 'CAP', 'ECAP', 'GSTS', 'FSTS', 'FECTL', 'IQH', 'IQT']) },
 ]);
+
+console.log('\n== Page-table writer, VMSAv8-64 S1 4K (target: map >= 10 M pages/s)');
+runPgtableBench();

@@ -30,3 +30,7 @@ export type { MachineConfig, QtestMachine, QtestMemory } from './platform/machin
 export { runQtest } from './qtest/main.ts';
 export { parseQtestCommandLine, CommandLineError } from './qtest/cmdline.ts';
 export { QtestProtocol } from './qtest/protocol.ts';
+
+// Translation core: the io-pgtable-arm equivalent page-table writer (Linux semantics)
+export * from './core/pgtable.ts';
+export { PageArena } from './core/pgtable-arena.ts';

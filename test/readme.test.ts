@@ -4,11 +4,11 @@ import * as assert from 'uvu/assert';
 import { readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-test('the README example runs and prints what its comments say', async () => {
+async function runExample(index: number): Promise<string[]> {
   const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
-  const code = /```ts\n([\s\S]*?)```/.exec(readme)?.[1];
-  assert.ok(code, 'README has a ts example');
-  const file = fileURLToPath(new URL('./.readme-example.tmp.ts', import.meta.url));
+  const code = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)][index]?.[1];
+  assert.ok(code, `README has ts example #${index}`);
+  const file = fileURLToPath(new URL(`./.readme-example-${index}.tmp.ts`, import.meta.url));
   writeFileSync(file, code!.replace("from 'iommu-model'", "from '../src/index.ts'"));
   const lines: string[] = [];
   const log = console.log;
@@ -19,7 +19,17 @@ test('the README example runs and prints what its comments say', async () => {
     console.log = log;
     rmSync(file, { force: true });
   }
+  return lines;
+}
+
+test('the README bridge example runs and prints what its comments say', async () => {
+  const lines = await runExample(0);
   assert.equal(lines.slice(0, 2), ['29c08086', '78']);
+});
+
+test('the README page-table example runs and prints what its comments say', async () => {
+  const lines = await runExample(1);
+  assert.equal(lines.slice(0, 3), ['2097152', '410abcde', '2097152']);
 });
 
 test.run();

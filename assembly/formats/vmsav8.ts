@@ -85,7 +85,7 @@ const AUX_S1: u32 = 1 << 9;
 const AUX_BLOCK_SHIFT: u32 = 16; // bit 16 + level: a block descriptor is allowed at that level
 
 /** Fills region `r`: levels start..3, the start level resolving `startBits` index bits. */
-function geometry(r: usize, g: u32, inBits: u32, start: i32, startBits: u32, oaBits: u32, base: f64, flags: u32, stage: u32, lpa: bool): void {
+function geometry(r: usize, g: u32, inBits: u32, start: i32, startBits: u32, oaBits: u32, base: f64, hpd: bool, stage: u32, lpa: bool): void {
   const stride = g - 3;
   const steps = <u32>(4 - start);
   store<u32>(r + REG_GSHIFT, g);
@@ -93,7 +93,7 @@ function geometry(r: usize, g: u32, inBits: u32, start: i32, startBits: u32, oaB
   store<u32>(r + REG_STEPS, steps);
   store<u32>(r + REG_INBITS, inBits);
   store<u32>(r + REG_ENABLED, 1);
-  store<u32>(r + REG_FLAGS, flags);
+  store<u32>(r + REG_FLAGS, hpd ? 1 : 0);
   store<u32>(r + REG_OABITS, oaBits);
   for (let s: u32 = 0; s < steps; s++) {
     const level = start + <i32>s;
@@ -111,7 +111,8 @@ function geometry(r: usize, g: u32, inBits: u32, start: i32, startBits: u32, oaB
   store<u64>(r + REG_X0, bad);
   store<u64>(r + REG_X1, ADDR_47_0 & ~((<u64>1 << <u64>g) - 1));
   let aux: u32 = 0;
-  if (stage == 1) aux |= AUX_S1 | (T_NS | (flags != 0 ? 0 : T_PXN | T_XN | T_NO_EL0 | T_NO_WRITE));
+  // Stage 1 accumulates NSTable always, APTable/XNTable/PXNTable unless hierarchical permissions are disabled.
+  if (stage == 1) aux |= AUX_S1 | T_NS | (hpd ? 0 : T_PXN | T_XN | T_NO_EL0 | T_NO_WRITE);
   if (g == 16 && oaBits == 52) aux |= AUX_HI4;
   // Blocks: 4K at levels 1-2, 16K at level 2, 64K at level 2 (and 1 with FEAT_LPA).
   const blocks: u32 = g == 12 ? 6 : g == 14 ? 4 : lpa ? 6 : 4;
@@ -157,7 +158,7 @@ export function vmsaSetup(c: usize, stage: u32): u32 {
     const startBits = <i32>inBits - <i32>(g + <u32>(3 - start) * stride);
     // Arm: the start table needs at least 2 entries and at most 16 concatenated tables.
     if (startBits < 1 || startBits > <i32>(stride + 4)) return CFG_START_LEVEL;
-    geometry(r, g, inBits, start, <u32>startBits, effectiveOas(c, g), load<f64>(c + CTX_A), 0, 2, lpa);
+    geometry(r, g, inBits, start, <u32>startBits, effectiveOas(c, g), load<f64>(c + CTX_A), false, 2, lpa);
     return CFG_OK;
   }
 
@@ -180,7 +181,7 @@ export function vmsaSetup(c: usize, stage: u32): u32 {
     const start = 4 - <i32>levels;
     const startBits = inBits - g - (levels - 1) * stride;
     const hpd = flags & (i == 0 ? VF_HPD0 : VF_HPD1);
-    geometry(r, g, inBits, start, startBits, effectiveOas(c, g), load<f64>(c + CTX_A + i * 8), hpd != 0 ? 1 : 0, 1, lpa);
+    geometry(r, g, inBits, start, startBits, effectiveOas(c, g), load<f64>(c + CTX_A + i * 8), hpd != 0, 1, lpa);
   }
   return CFG_OK;
 }

@@ -14,6 +14,7 @@ import {
   tlbSlots,
   tlbBytes,
   H_RESULT,
+  f64ToU64,
 } from './tlb';
 
 /** Creates a TLB of `sets` (power of two) x `ways` (1..64) entries; returns its handle or 0. */
@@ -23,7 +24,7 @@ export function iotlb_create(sets: u32, ways: u32, flags: u32): usize {
 
 /** Leaf lookup; 1 on a hit (result record filled), 0 on a miss. */
 export function iotlb_lookup(h: usize, kind: u32, vmid: u32, asid: u32, did: u32, pasid: u32, liobn: u32, iova: f64): i32 {
-  return tlbLookup(h, kind, vmid, asid, did, pasid, liobn, <u64>iova) ? 1 : 0;
+  return tlbLookup(h, kind, vmid, asid, did, pasid, liobn, f64ToU64(iova)) ? 1 : 0;
 }
 
 /** Leaf lookup with an exact 64-bit iova (a BigInt from JS). */
@@ -33,7 +34,7 @@ export function iotlb_lookup64(h: usize, kind: u32, vmid: u32, asid: u32, did: u
 
 /** Walk-cache lookup: deepest cached table covering `iova`; 1 on a hit, 0 on a miss. */
 export function iotlb_lookup_table(h: usize, kind: u32, vmid: u32, asid: u32, did: u32, pasid: u32, liobn: u32, iova: f64): i32 {
-  return tlbLookupTable(h, kind, vmid, asid, did, pasid, liobn, <u64>iova) ? 1 : 0;
+  return tlbLookupTable(h, kind, vmid, asid, did, pasid, liobn, f64ToU64(iova)) ? 1 : 0;
 }
 
 /** Batched leaf lookups over f64 iovas (wide=0) or u64 iovas (wide=1); returns the hit count. */

@@ -174,6 +174,10 @@ const LANES_HI: u64 = 0x8000800080008000;
 @inline function bump(h: usize, stat: usize, by: u64): void {
   store<u64>(h + stat, load<u64>(h + stat) + by);
 }
+/** f64 -> u64 (saturating; NaN and negatives give 0): one signed conversion below 2^63. */
+@inline export function f64ToU64(v: f64): u64 {
+  return v < 9223372036854775808.0 ? <u64><i64>(v > 0.0 ? v : 0.0) : <u64>v;
+}
 @inline function pageMask(shift: u32): u64 {
   return (<u64>1 << <u64>shift) - 1;
 }
@@ -518,7 +522,7 @@ function batchF64(
       hits++;
       continue;
     }
-    const iova = <u64>v;
+    const iova = f64ToU64(v);
     const e = findLeaf(h, kind, vmid, did, liobn, ctx, sub, iova);
     if (e != 0) {
       const sh = entryShift(load<u32>(e, E_META));

@@ -28,6 +28,8 @@
 //                                      RES_REASON written; the decoder picks the fault kind).
 // The DEC scratch is only valid during one fmtDecode call (nested stage-2 walks reuse it);
 // the engine carries DEC_TACC across levels in a local.
+// Setup may also leave format-private values in each region's REG_X0..REG_X3 (masks, feature
+// bits) so the decoder's hot path is a few loads and ands.
 // The engine owns everything else: range of steps, index extraction, the descriptor read
 // (8- or 4-byte little-endian entries through mem.ts: core RAM, embedder memory, or an
 // external abort -> ST_EXT_ABORT), the level/entry fields of the result, descriptor

@@ -43,10 +43,18 @@ export interface RefScope {
   granuleShift?: number;
 }
 
+/** An entry as stored: the output address also as a number, for the lookup fast path. */
+type Stored = RefEntry & { outNum: number };
+
 class Context {
-  /** Page shifts present, ascending. */
+  /** Page shifts present, ascending, and the page sizes they mean. */
   shifts: number[] = [];
-  readonly byShift = new Map<number, Map<number, RefEntry[]>>();
+  sizes: number[] = [];
+  readonly byShift = new Map<number, Map<number, Stored[]>>();
+  reindex(): void {
+    this.shifts = [...this.byShift.keys()].sort((a, b) => a - b);
+    this.sizes = this.shifts.map((s) => 2 ** s);
+  }
 }
 
 export class RefIotlb {
@@ -69,13 +77,14 @@ export class RefIotlb {
     return c;
   }
 
-  insert(e: RefEntry): void {
+  insert(entry: RefEntry): void {
+    const e: Stored = { ...entry, outNum: Number(entry.out) };
     const c = this.ctx(e.kind, e.vmid, e.did, e.liobn, true)!;
     let pages = c.byShift.get(e.shift);
     if (pages === undefined) {
       pages = new Map();
       c.byShift.set(e.shift, pages);
-      c.shifts = [...c.byShift.keys()].sort((a, b) => a - b);
+      c.reindex();
     }
     const page = Number(e.base >> BigInt(e.shift));
     let list = pages.get(page);
@@ -91,11 +100,11 @@ export class RefIotlb {
   }
 
   /** The leaf (or, with `table`, walk-cache) entry translating `iova`, smallest page first. */
-  find(kind: number, vmid: number, asid: number, did: number, pasid: number, liobn: number, iova: number, table = false): RefEntry | undefined {
+  find(kind: number, vmid: number, asid: number, did: number, pasid: number, liobn: number, iova: number, table = false): Stored | undefined {
     const c = this.ctx(kind, vmid, did, liobn, false);
     if (c === undefined) return undefined;
-    for (const s of c.shifts) {
-      const list = c.byShift.get(s)!.get(Math.floor(iova / 2 ** s));
+    for (let i = 0; i < c.shifts.length; i++) {
+      const list = c.byShift.get(c.shifts[i]!)!.get(Math.floor(iova / c.sizes[i]!));
       if (list === undefined) continue;
       for (const e of list) {
         if (e.table === table && (e.global || (e.asid === asid && e.pasid === pasid))) return e;
@@ -108,7 +117,7 @@ export class RefIotlb {
   lookup(kind: number, vmid: number, asid: number, did: number, pasid: number, liobn: number, iova: number): number {
     const e = this.find(kind, vmid, asid, did, pasid, liobn, iova);
     if (e === undefined) return -1;
-    return Number(e.out) + (iova % 2 ** e.shift);
+    return e.outNum + (iova % 2 ** e.shift);
   }
 
   /** Every entry, in no particular order. */
@@ -161,7 +170,7 @@ export class RefIotlb {
           }
           if (pages.size === 0) {
             c.byShift.delete(shift);
-            c.shifts = [...c.byShift.keys()].sort((a, b) => a - b);
+            c.reindex();
           }
         }
     return n;
