@@ -1,6 +1,7 @@
 // `npm run bench`: every benchmark, each printing its ratio against an in-run reference.
 import { runMmioBench } from './mmio.bench.ts';
 import { runPgtableBench } from './pgtable.bench.ts';
+import { runWalkBench } from './walk.bench.ts';
 import { RegisterFile } from '../src/regs/register-file.ts';
 import { BLOCKS } from '../src/regs/generated/index.ts';
 
@@ -16,3 +17,6 @@ runMmioBench([
 
 console.log('\n== Page-table writer, VMSAv8-64 S1 4K (target: map >= 10 M pages/s)');
 runPgtableBench();
+
+console.log('\n== Full walks, VMSAv8-64 S1 4K, 4 levels (WASM vs the pure-TS reference walker)');
+runWalkBench();
