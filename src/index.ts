@@ -34,3 +34,6 @@ export { QtestProtocol } from './qtest/protocol.ts';
 // Translation core: the io-pgtable-arm equivalent page-table writer (Linux semantics)
 export * from './core/pgtable.ts';
 export { PageArena } from './core/pgtable-arena.ts';
+export { Walker, granuleFromTg0, granuleFromTg1 } from './core/walk.ts';
+export type { WalkResult, WalkFault, VmsaS1Config } from './core/walk.ts';
+export { ST_OK } from './core/walk-abi.ts';

@@ -30,6 +30,7 @@ test('the README bridge example runs and prints what its comments say', async ()
 test('the README page-table example runs and prints what its comments say', async () => {
   const lines = await runExample(1);
   assert.equal(lines.slice(0, 3), ['2097152', '410abcde', '2097152']);
+  assert.equal(lines.slice(4), ['true 41234234', 'permission 3']);
 });
 
 test.run();

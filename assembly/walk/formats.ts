@@ -8,6 +8,7 @@ import { vtdSsDecode, vtdSsSelect, vtdSsSetup } from '../formats/vtd-ss';
 import { tceDecode, tceSelect, tceSetup } from '../formats/tce';
 import { vtdFsDecode, vtdFsSelect, vtdFsSetup } from '../formats/vtd-fs';
 import { flatDecode, flatSelect, flatSetup } from '../formats/flat';
+import { dartDecode, dartSelect, dartSetup } from '../formats/dart';
 
 export const FMT_NONE: u32 = 0;
 /** VMSAv8-64 stage 1 (TTB0/TTB1, 4K/16K/64K). */
@@ -22,6 +23,8 @@ export const FMT_TCE: u32 = 4;
 export const FMT_VTD_FS: u32 = 5;
 /** Flat single-level 32-bit tables (MediaTek M4U v1, Tegra GART). */
 export const FMT_FLAT: u32 = 6;
+/** Apple DART (DART1 t8020 / DART2 t6000-t8110 PTEs, 2 or 3 tables below 1 or 4 TTBRs). */
+export const FMT_DART: u32 = 7;
 
 /** Derives the context's regions and geometry from its parameters; returns a CFG_* code. */
 export function fmtSetup(fmt: u32, c: usize): u32 {
@@ -38,6 +41,8 @@ export function fmtSetup(fmt: u32, c: usize): u32 {
       return vtdFsSetup(c);
     case FMT_FLAT:
       return flatSetup(c);
+    case FMT_DART:
+      return dartSetup(c);
   }
   return CFG_FORMAT;
 }
@@ -59,6 +64,8 @@ export function fmtSelect(fmt: u32, c: usize, va: u64, res: usize): usize {
       return vtdFsSelect(c, va, res);
     case FMT_FLAT:
       return flatSelect(c, va, res);
+    case FMT_DART:
+      return dartSelect(c, va, res);
   }
   store<u32>(res + RES_STATUS, ST_BAD_CONFIG);
   return 0;
@@ -81,6 +88,8 @@ export function fmtDecode(fmt: u32, c: usize, r: usize, step: u32, level: i32, d
       return vtdFsDecode(c, r, step, level, desc, va, acc, res);
     case FMT_FLAT:
       return flatDecode(c, r, step, level, desc, va, acc, res);
+    case FMT_DART:
+      return dartDecode(c, r, step, level, desc, va, acc, res);
   }
   store<u32>(res + RES_STATUS, ST_BAD_CONFIG);
   return D_FAULT;

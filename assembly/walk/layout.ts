@@ -34,6 +34,7 @@ export const R_PERM_EXEC: u32 = 12;
 export const R_WALK_ABORT: u32 = 13; // descriptor read aborted
 export const R_UPDATE_ABORT: u32 = 14; // hardware descriptor update (AF/dirty) aborted
 export const R_PERM_USER: u32 = 15; // user (unprivileged) request to a supervisor-only page (x86 U/S = 0)
+export const R_SUBPAGE: u32 = 16; // access outside the leaf's subpage window (Apple DART SUBPAGE_START/END)
 
 // ---- access flags (walk_* `acc` argument) ----
 export const ACC_WRITE: u32 = 1;

@@ -30,6 +30,7 @@ export const R_PERM_EXEC = 12;
 export const R_WALK_ABORT = 13;
 export const R_UPDATE_ABORT = 14;
 export const R_PERM_USER = 15;
+export const R_SUBPAGE = 16;
 
 /** Access flags (the `acc` argument). */
 export const ACC_WRITE = 1;
@@ -90,6 +91,8 @@ export const FMT_TCE = 4;
 export const FMT_VTD_FS = 5;
 /** Flat single-level 32-bit tables: MediaTek M4U v1, Tegra GART (assembly/formats/flat.ts). */
 export const FMT_FLAT = 6;
+/** Apple DART (assembly/formats/dart.ts). */
+export const FMT_DART = 7;
 
 /** Context layout. */
 export const MAX_CTX = 32;
@@ -191,3 +194,13 @@ export const VFF_SMEP = 1 << 4;
 export const FP_VALID = 0;
 export const FP_ADDRTOP = 1;
 export const FP_INBITS = 2;
+
+/** Apple DART parameters (CTX_P index) and PTE kinds: see assembly/formats/dart.ts. */
+export const DP_PTE = 0;
+export const DP_PAGE = 1;
+export const DP_TABLES = 2;
+export const DP_TTBRS = 3;
+export const DP_IAS = 4;
+export const DP_VALID = 5;
+export const DART1 = 1;
+export const DART2 = 2;
