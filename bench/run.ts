@@ -2,6 +2,7 @@
 import { runMmioBench } from './mmio.bench.ts';
 import { runPgtableBench } from './pgtable.bench.ts';
 import { runWalkBench } from './walk.bench.ts';
+import { runIotlbBench } from './iotlb.bench.ts';
 import { RegisterFile } from '../src/regs/register-file.ts';
 import { BLOCKS } from '../src/regs/generated/index.ts';
 
@@ -20,3 +21,6 @@ runPgtableBench();
 
 console.log('\n== Full walks, VMSAv8-64 S1 4K, 4 levels (WASM vs the pure-TS reference walker)');
 runWalkBench();
+
+console.log('\n== IOTLB hits (WASM vs a pure-TS Map-based reference TLB)');
+runIotlbBench();

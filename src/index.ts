@@ -37,3 +37,4 @@ export { PageArena } from './core/pgtable-arena.ts';
 export { Walker, granuleFromTg0, granuleFromTg1 } from './core/walk.ts';
 export type { WalkResult, WalkFault, VmsaS1Config } from './core/walk.ts';
 export { ST_OK } from './core/walk-abi.ts';
+export { Iotlb } from './core/iotlb.ts';

@@ -16,7 +16,13 @@
 //
 // Lookup probes, for each page size actually present for the kind (a 64-bit mask per kind,
 // maintained with per-size counts), the set of the page that contains the iova: smallest page
-// size first, so the result is deterministic even when overlapping entries coexist.
+// size first, so the result is deterministic even when overlapping entries coexist. In a set,
+// a 16-bit signature per way (from the same hash) is compared four ways at a time in one u64,
+// so only candidate entries are read. Before that, a direct-mapped micro-TLB (L0, below)
+// answers repeated lookups of recently translated 4 KiB lines without hashing.
+//
+// Which entry answers when several match (the same page cached as global and as non-global,
+// i.e. a TLB conflict) is deterministic but not otherwise specified.
 //
 // Replacement is deterministic: an insert goes to the lowest-numbered invalid way of the set,
 // otherwise to the way a per-set round-robin counter points at (then the counter advances).
@@ -25,6 +31,10 @@
 //
 // Memory: one block per TLB carved from the top of linear memory with memory.grow (like
 // guest RAM, never freed), so no allocator is involved and hot paths allocate nothing.
+//
+// Models call these functions directly from AssemblyScript (tlbLookup, tlbLookupTable,
+// tlbInsert, tlbInvalidate with the KIND_/INS_/INV_ constants) or through the exports in
+// exports.ts and the TypeScript facade src/core/iotlb.ts.
 
 // ---- kinds (model-internal tags, not architectural encodings) ----
 export const KIND_NONE: u32 = 0;
@@ -69,6 +79,7 @@ const H_RR: usize = 28; // address of the round-robin way per set (u8)
 const H_SIGS: usize = 32; // address of the 16-bit signature per slot (0 = invalid)
 const H_WPAD: usize = 36; // slots per set: ways rounded up to a power of two >= 4
 const H_WPADSHIFT: usize = 40; // log2 of H_WPAD
+const H_GEN: usize = 44; // u32 micro-TLB generation, starts at 1 (lines hold the one they were filled in)
 // statistics, u64 each
 export const STAT_HITS: usize = 48;
 export const STAT_MISSES: usize = 56;
@@ -89,19 +100,18 @@ export const R_SLOT: usize = 32; // u32: entry index
 const H_LEAFMASK: usize = 192; // u64 per kind: bit s set when leaf entries of page shift s exist
 const H_TABLEMASK: usize = 320; // u64 per kind: the same for walk-cache entries
 const H_COUNTS: usize = 448; // u32 [kind][table][shift]
-// The micro-TLB (L0): a direct-mapped memo of recent leaf lookups, one 64-byte line per 4 KiB of
-// input address (indexed by iova[19:12]): the query (4 KiB page, tag) and the slot that answered
-// it. Any change to the entries (insert, update, eviction, invalidation) bumps H_GEN, which voids
-// every line at once, so a line can only ever repeat what the full search would answer now.
-const H_GEN: usize = 44; // u32, starts at 1; lines hold the generation they were filled in
+// The micro-TLB (L0): a direct-mapped memo of recent leaf lookups, one 32-byte line per 4 KiB
+// of input address (indexed by the low bits of iova >> 12): the query (4 KiB page, tag) and the
+// slot that answered it. Any change to the entries (insert, update, eviction, invalidation)
+// bumps H_GEN, which voids every line at once, so a line can only ever repeat what the full
+// search would answer now (and the answer's fields are read from that slot's entry).
 const H_L0: usize = 8640;
-const L0_LINES: u32 = 256;
-const L0_BYTES: usize = 64;
+const L0_LINES: u32 = 1024;
+const L0_BYTES: usize = 32;
 const L_PAGE4K: usize = 0; // u64 iova >> 12
 const L_CTX: usize = 8; // u64 the query's packed ctx
 const L_SUB: usize = 16; // u64 the query's packed sub
-const L_GENKIND: usize = 24; // u64: generation << 32 | the query's kind
-const L_SLOT: usize = 32; // u32
+const L_TAIL: usize = 24; // u64: slot << 36 | the query's kind << 32 | generation
 
 const H_FIXED: usize = H_L0 + <usize>L0_LINES * L0_BYTES; // end of the fixed header (64-byte aligned)
 
@@ -382,7 +392,7 @@ export function tlbBytes(h: usize): u32 {
 }
 
 @inline function l0Line(h: usize, iova: u64): usize {
-  return h + H_L0 + (<usize>(<u32>(iova >>> 12) & (L0_LINES - 1)) << 6);
+  return h + H_L0 + (<usize>(<u32>(iova >>> 12) & (L0_LINES - 1)) << 5);
 }
 
 /** Memoizes a leaf lookup's answer (entry `e`) in the micro-TLB line of the iova. */
@@ -390,38 +400,57 @@ export function tlbBytes(h: usize): u32 {
   store<u64>(line, iova >>> 12, L_PAGE4K);
   store<u64>(line, ctx, L_CTX);
   store<u64>(line, sub, L_SUB);
-  store<u64>(line, (<u64>load<u32>(h + H_GEN) << 32) | kind, L_GENKIND);
-  store<u32>(line, <u32>((e - ent) >> 6), L_SLOT);
+  store<u64>(line, (<u64>((e - ent) >> 6) << 36) | (<u64>kind << 32) | <u64>load<u32>(h + H_GEN), L_TAIL);
 }
 
 /** The entry the micro-TLB line memoizes for this query, or 0. */
 @inline function l0Find(h: usize, line: usize, ent: usize, kind: u32, ctx: u64, sub: u64, iova: u64): usize {
+  const tail = load<u64>(line, L_TAIL);
   const diff =
     (load<u64>(line, L_PAGE4K) ^ (iova >>> 12)) |
     (load<u64>(line, L_CTX) ^ ctx) |
     (load<u64>(line, L_SUB) ^ sub) |
-    (load<u64>(line, L_GENKIND) ^ ((<u64>load<u32>(h + H_GEN) << 32) | kind));
-  return diff == 0 ? ent + (<usize>load<u32>(line, L_SLOT) << 6) : 0;
+    ((tail & 0xf_ffff_ffff) ^ ((<u64>kind << 32) | <u64>load<u32>(h + H_GEN)));
+  return diff == 0 ? ent + (<usize>(tail >>> 36) << 6) : 0;
 }
 
-/** Leaf lookup: the micro-TLB line, then the full search (which refills the line). */
+/** Leaf lookup: the micro-TLB line inline, the full search (which refills the line) out of line. */
 @inline function findLeaf(h: usize, kind: u32, vmid: u32, did: u32, liobn: u32, ctx: u64, sub: u64, iova: u64): usize {
   const ent = <usize>load<u32>(h + H_ENTRIES);
   const line = l0Line(h, iova);
-  let e = l0Find(h, line, ent, kind, ctx, sub, iova);
-  if (e == 0) {
-    const mask = load<u64>(h + H_LEAFMASK + (<usize>kind << 3));
-    if (mask != 0) {
-      e = find(h, mask, kind, 0, ctx, sub, ctxHash(kind, primaryOf(kind, vmid, did, liobn)), iova);
-      if (e != 0) l0Fill(h, line, ent, e, kind, ctx, sub, iova);
-    }
-  }
+  const e = l0Find(h, line, ent, kind, ctx, sub, iova);
+  return e != 0 ? e : findLeafSlow(h, kind, vmid, did, liobn, ctx, sub, iova, line, ent);
+}
+function findLeafSlow(h: usize, kind: u32, vmid: u32, did: u32, liobn: u32, ctx: u64, sub: u64, iova: u64, line: usize, ent: usize): usize {
+  const mask = load<u64>(h + H_LEAFMASK + (<usize>kind << 3));
+  if (mask == 0) return 0;
+  const e = find(h, mask, kind, 0, ctx, sub, ctxHash(kind, primaryOf(kind, vmid, did, liobn)), iova);
+  if (e != 0) l0Fill(h, line, ent, e, kind, ctx, sub, iova);
   return e;
 }
 
-export function tlbLookup(h: usize, kind: u32, vmid: u32, asid: u32, did: u32, pasid: u32, liobn: u32, iova: u64): bool {
+/**
+ * Looks up a leaf translation; on a hit fills the result record and returns true. Inlined into
+ * the exports: a micro-TLB hit is straight-line code, everything else is out of line.
+ */
+@inline export function tlbLookup(h: usize, kind: u32, vmid: u32, asid: u32, did: u32, pasid: u32, liobn: u32, iova: u64): bool {
   kind &= 15;
-  const e = findLeaf(h, kind, vmid, did, liobn, packCtx(vmid, did, liobn), packSub(asid, pasid), iova);
+  const ctx = packCtx(vmid, did, liobn);
+  const sub = packSub(asid, pasid);
+  const ent = <usize>load<u32>(h + H_ENTRIES);
+  const line = l0Line(h, iova);
+  const e = l0Find(h, line, ent, kind, ctx, sub, iova);
+  if (e != 0) {
+    fillResult(h, e, iova);
+    bump(h, STAT_HITS, 1);
+    return true;
+  }
+  return lookupMiss(h, kind, vmid, did, liobn, ctx, sub, iova, line, ent);
+}
+
+/** The full search after a micro-TLB miss (refills the line on a hit). */
+function lookupMiss(h: usize, kind: u32, vmid: u32, did: u32, liobn: u32, ctx: u64, sub: u64, iova: u64, line: usize, ent: usize): bool {
+  const e = findLeafSlow(h, kind, vmid, did, liobn, ctx, sub, iova, line, ent);
   if (e != 0) {
     fillResult(h, e, iova);
     bump(h, STAT_HITS, 1);
@@ -491,7 +520,12 @@ export function tlbLookupBatch(
   return hits;
 }
 
-/** f64 in, f64 out. The same-page shortcut compares doubles (exact: see exports.ts). */
+/**
+ * f64 in, f64 out (-1 for a miss). After each full lookup an inner loop runs the same-page
+ * shortcut in doubles only (integer <-> double conversions and register pressure are what
+ * cost here): the page is [v - offset, + size) and the output v + delta, exact for integer
+ * addresses below 2^53.
+ */
 function batchF64(
   h: usize,
   kind: u32,
@@ -507,47 +541,47 @@ function batchF64(
 ): u32 {
   const mask = load<u64>(h + H_LEAFMASK + (<usize>kind << 3));
   const minShift: u32 = mask != 0 ? <u32>ctz(mask) : 0;
-  // The page of the last hit whose size is minShift: [lo, hi) -> outLo + (v - lo).
-  let lo: f64 = 1.0;
-  let hi: f64 = 0.0;
-  let outLo: f64 = 0.0;
-  let lastPerm: i32 = -1;
+  const sizeMin = <f64>(<u64>1 << <u64>minShift);
   let hits: u32 = 0;
-  for (let i: u32 = 0; i < n; i++) {
-    const p = <usize>i << 3;
+  let i: u32 = 0;
+  while (i < n) {
+    let p = <usize>i << 3;
     const v = load<f64>(inPtr + p);
-    if (v >= lo && v < hi) {
-      store<f64>(outPtr + p, outLo + (v - lo));
-      store<i32>(permPtr + (p >> 1), lastPerm);
-      hits++;
-      continue;
-    }
     const iova = f64ToU64(v);
     const e = findLeaf(h, kind, vmid, did, liobn, ctx, sub, iova);
-    if (e != 0) {
-      const sh = entryShift(load<u32>(e, E_META));
-      const m = pageMask(sh);
-      const out = load<u64>(e, E_OUT);
-      const perm = <i32>load<u32>(e, E_PERM);
-      store<f64>(outPtr + p, <f64><i64>(out + (iova & m)));
-      store<i32>(permPtr + (p >> 1), perm);
-      hits++;
-      if (sh == minShift) {
-        const base = iova & ~m;
-        lo = <f64>base;
-        hi = base + m + 1 == 0 ? 0.0 : <f64>(base + m + 1); // a page ending at 2^64: no shortcut
-        outLo = <f64><i64>out;
-        lastPerm = perm;
-      }
-    } else {
+    i++;
+    if (e == 0) {
       store<f64>(outPtr + p, -1.0);
       store<i32>(permPtr + (p >> 1), -1);
+      continue;
     }
+    const sh = entryShift(load<u32>(e, E_META));
+    const off = iova & pageMask(sh);
+    const pa = <f64><i64>(load<u64>(e, E_OUT) + off);
+    const perm = <i32>load<u32>(e, E_PERM);
+    store<f64>(outPtr + p, pa);
+    store<i32>(permPtr + (p >> 1), perm);
+    hits++;
+    if (sh != minShift || v >= 9007199254740992.0) continue;
+    // The following iovas in the same page: no lookup, no conversion.
+    const lo = v - <f64><i64>off;
+    const hi = lo + sizeMin;
+    const delta = pa - v;
+    const start = i;
+    while (i < n) {
+      p = <usize>i << 3;
+      const w = load<f64>(inPtr + p);
+      if (!(w >= lo && w < hi)) break;
+      store<f64>(outPtr + p, w + delta);
+      store<i32>(permPtr + (p >> 1), perm);
+      i++;
+    }
+    hits += i - start;
   }
   return hits;
 }
 
-/** u64 in, u64 out (exact 64-bit iovas). */
+/** u64 in, u64 out (exact 64-bit iovas; all-ones for a miss), structured like batchF64. */
 function batchU64(
   h: usize,
   kind: u32,
@@ -563,38 +597,37 @@ function batchU64(
 ): u32 {
   const mask = load<u64>(h + H_LEAFMASK + (<usize>kind << 3));
   const minShift: u32 = mask != 0 ? <u32>ctz(mask) : 0;
-  let lastPage: u64 = 0;
-  let lastOut: u64 = 0;
-  let lastPerm: i32 = -1;
-  let lastValid = false;
   let hits: u32 = 0;
-  for (let i: u32 = 0; i < n; i++) {
-    const p = <usize>i << 3;
+  let i: u32 = 0;
+  while (i < n) {
+    let p = <usize>i << 3;
     const iova = load<u64>(inPtr + p);
-    if (lastValid && iova >>> <u64>minShift == lastPage) {
-      store<u64>(outPtr + p, lastOut + (iova & pageMask(minShift)));
-      store<i32>(permPtr + (p >> 1), lastPerm);
-      hits++;
-      continue;
-    }
     const e = findLeaf(h, kind, vmid, did, liobn, ctx, sub, iova);
-    if (e != 0) {
-      const sh = entryShift(load<u32>(e, E_META));
-      const out = load<u64>(e, E_OUT);
-      const perm = <i32>load<u32>(e, E_PERM);
-      store<u64>(outPtr + p, out + (iova & pageMask(sh)));
-      store<i32>(permPtr + (p >> 1), perm);
-      hits++;
-      if (sh == minShift) {
-        lastValid = true;
-        lastPage = iova >>> <u64>sh;
-        lastOut = out;
-        lastPerm = perm;
-      }
-    } else {
+    i++;
+    if (e == 0) {
       store<u64>(outPtr + p, <u64>-1);
       store<i32>(permPtr + (p >> 1), -1);
+      continue;
     }
+    const sh = entryShift(load<u32>(e, E_META));
+    const m = pageMask(sh);
+    const out = load<u64>(e, E_OUT);
+    const perm = <i32>load<u32>(e, E_PERM);
+    store<u64>(outPtr + p, out + (iova & m));
+    store<i32>(permPtr + (p >> 1), perm);
+    hits++;
+    if (sh != minShift) continue;
+    const page = iova >>> <u64>sh;
+    const start = i;
+    while (i < n) {
+      p = <usize>i << 3;
+      const w = load<u64>(inPtr + p);
+      if (w >>> <u64>sh != page) break;
+      store<u64>(outPtr + p, out + (w & m));
+      store<i32>(permPtr + (p >> 1), perm);
+      i++;
+    }
+    hits += i - start;
   }
   return hits;
 }

@@ -9,6 +9,7 @@ import { tceDecode, tceSelect, tceSetup } from '../formats/tce';
 import { vtdFsDecode, vtdFsSelect, vtdFsSetup } from '../formats/vtd-fs';
 import { flatDecode, flatSelect, flatSetup } from '../formats/flat';
 import { dartDecode, dartSelect, dartSetup } from '../formats/dart';
+import { rockchipDecode, rockchipSelect, rockchipSetup } from '../formats/rockchip';
 
 export const FMT_NONE: u32 = 0;
 /** VMSAv8-64 stage 1 (TTB0/TTB1, 4K/16K/64K). */
@@ -25,6 +26,8 @@ export const FMT_VTD_FS: u32 = 5;
 export const FMT_FLAT: u32 = 6;
 /** Apple DART (DART1 t8020 / DART2 t6000-t8110 PTEs, 2 or 3 tables below 1 or 4 TTBRs). */
 export const FMT_DART: u32 = 7;
+/** Rockchip v1 / v2 (DTE -> PTE, 32-bit entries, 4 KiB pages over a 32-bit IOVA). */
+export const FMT_ROCKCHIP: u32 = 8;
 
 /** Derives the context's regions and geometry from its parameters; returns a CFG_* code. */
 export function fmtSetup(fmt: u32, c: usize): u32 {
@@ -43,6 +46,8 @@ export function fmtSetup(fmt: u32, c: usize): u32 {
       return flatSetup(c);
     case FMT_DART:
       return dartSetup(c);
+    case FMT_ROCKCHIP:
+      return rockchipSetup(c);
   }
   return CFG_FORMAT;
 }
@@ -66,6 +71,8 @@ export function fmtSelect(fmt: u32, c: usize, va: u64, res: usize): usize {
       return flatSelect(c, va, res);
     case FMT_DART:
       return dartSelect(c, va, res);
+    case FMT_ROCKCHIP:
+      return rockchipSelect(c, va, res);
   }
   store<u32>(res + RES_STATUS, ST_BAD_CONFIG);
   return 0;
@@ -90,6 +97,8 @@ export function fmtDecode(fmt: u32, c: usize, r: usize, step: u32, level: i32, d
       return flatDecode(c, r, step, level, desc, va, acc, res);
     case FMT_DART:
       return dartDecode(c, r, step, level, desc, va, acc, res);
+    case FMT_ROCKCHIP:
+      return rockchipDecode(c, r, step, level, desc, va, acc, res);
   }
   store<u32>(res + RES_STATUS, ST_BAD_CONFIG);
   return D_FAULT;

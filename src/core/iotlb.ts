@@ -17,6 +17,36 @@
 // 1 (hit) or 0 (miss); the hit's fields stay in a static result record read through typed-array
 // views (`pa`, `perm`, ...), so nothing is allocated per call. `lookupBatch` translates many
 // iovas held in linear memory in one call.
+//
+//   const tlb = new Iotlb(core, { entries: 1024, ways: 4 });
+//   let pa: number, perm: number;
+//   if (tlb.lookup(IotlbKind.SMMU_S1, vmid, asid, 0, 0, 0, iova)) {
+//     pa = tlb.pa;                                        // cached: even if the PTE changed since
+//     perm = tlb.perm;
+//   } else {
+//     const w = walk(iova);                               // the model's table walk
+//     tlb.insert({ kind: IotlbKind.SMMU_S1, vmid, asid }, { iova, pa: w.pa, pageShift: w.shift, perm: w.perm, level: w.level, global: !w.nG });
+//     pa = w.pa;
+//     perm = w.perm;
+//   }
+//   tlb.tlbiNhVa(vmid, asid, addr, { leaf: true, tg: 1, num: 3, scale: 0 });   // CMD_TLBI_NH_VA
+//
+// Semantics chosen where the sources leave room (each is tested in test/core/iotlb-scopes):
+// * SMMU range TLBI covers (NUM+1) x 2^SCALE granules from ADDR (smmuv3.md c.2, the regmap, Linux);
+//   ADDR bits below the TG granule are ignored. TTL is a hint: ignored by default (as QEMU),
+//   honoured with { strictHints: true } (leaf entries of another level/granule stay).
+// * An address-scoped command naming an ASID/PASID also removes global entries for the address
+//   (TLBI VA semantics); ASID/PASID-scoped commands without an address keep them.
+// * TLBI_S2_IPA removes stage-2 entries only; combined nested entries stay (QEMU, gem5).
+// * VT-d page-selective IOTLB removes second-stage/pass-through entries in range and every
+//   first-stage/nested entry of the DID (the spec rule QEMU quotes); PASID-based page-selective
+//   never touches second-stage or pass-through entries; IH=1 / LEAF=1 keep walk-cache entries.
+// * Which entry answers when the same page is cached twice (global and not: a TLB conflict) is
+//   deterministic but unspecified; overlapping page sizes answer smallest first.
+//
+// Speed: one JS->wasm call per lookup. V8 inlines that call only while Iotlb.lookup always
+// reaches the same export, i.e. while one Core instance is in use; a second Core in the process
+// costs about a third of the per-call rate (bench/iotlb.bench.ts).
 import type { Core, CoreExports } from './core.ts';
 import {
   SMMU_CMD_TLBI_TG_NONE,
@@ -180,6 +210,7 @@ const INS_GLOBAL = 1;
 const INS_TABLE = 2;
 const TLB_STRICT_HINTS = 1;
 const STATS_OFFSET = 48; // u64 hits, misses, inserts, updates, evictions, invalidated, valid
+const STATE_OFFSET = 44; // snapshot: from the micro-TLB generation to the end of the block
 const ENTRY_BYTES = 64;
 // result record, in u32 / f64 units
 const R_PA_F64 = 0;
@@ -809,7 +840,7 @@ export class Iotlb {
    */
   snapshot(): { version: 1; sets: number; ways: number; strictHints: boolean; state: string } {
     const bytes = this.x.iotlb_bytes(this.handle) >>> 0;
-    const raw = new Uint8Array(this.x.memory.buffer, this.handle + STATS_OFFSET, bytes - STATS_OFFSET);
+    const raw = new Uint8Array(this.x.memory.buffer, this.handle + STATE_OFFSET, bytes - STATE_OFFSET);
     return { version: 1, sets: this.sets, ways: this.ways, strictHints: this.strictHints, state: Buffer.from(raw).toString('base64') };
   }
   restore(s: { version: number; sets: number; ways: number; strictHints: boolean; state: string }): void {
@@ -821,7 +852,7 @@ export class Iotlb {
     }
     const bytes = this.x.iotlb_bytes(this.handle) >>> 0;
     const raw = Buffer.from(s.state, 'base64');
-    if (raw.length !== bytes - STATS_OFFSET) throw new RangeError(`Iotlb.restore: state is ${raw.length} bytes, expected ${bytes - STATS_OFFSET}`);
-    new Uint8Array(this.x.memory.buffer, this.handle + STATS_OFFSET, raw.length).set(raw);
+    if (raw.length !== bytes - STATE_OFFSET) throw new RangeError(`Iotlb.restore: state is ${raw.length} bytes, expected ${bytes - STATE_OFFSET}`);
+    new Uint8Array(this.x.memory.buffer, this.handle + STATE_OFFSET, raw.length).set(raw);
   }
 }

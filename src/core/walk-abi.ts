@@ -93,6 +93,8 @@ export const FMT_VTD_FS = 5;
 export const FMT_FLAT = 6;
 /** Apple DART (assembly/formats/dart.ts). */
 export const FMT_DART = 7;
+/** Rockchip v1/v2 (assembly/formats/rockchip.ts). */
+export const FMT_ROCKCHIP = 8;
 
 /** Context layout. */
 export const MAX_CTX = 32;
@@ -204,3 +206,6 @@ export const DP_IAS = 4;
 export const DP_VALID = 5;
 export const DART1 = 1;
 export const DART2 = 2;
+
+/** Rockchip parameters (CTX_P index): see assembly/formats/rockchip.ts. */
+export const RKP_VERSION = 0;

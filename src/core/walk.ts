@@ -95,7 +95,7 @@ export type WalkFault = 'translation' | 'addressSize' | 'accessFlag' | 'permissi
 const FAULT_NAMES: readonly (WalkFault | null)[] = [null, 'translation', 'addressSize', 'accessFlag', 'permission', 'externalAbort', 'badConfig'];
 const REASON_NAMES = [
   'none', 'inputRange', 'regionDisabled', 'invalidDescriptor', 'reservedDescriptor', 'blockLevel', 'baseSize',
-  'tableSize', 'outputSize', 'accessFlag', 'permWrite', 'permRead', 'permExec', 'walkAbort', 'updateAbort',
+  'tableSize', 'outputSize', 'accessFlag', 'permWrite', 'permRead', 'permExec', 'walkAbort', 'updateAbort', 'permUser', 'subpage',
 ] as const;
 export type WalkReason = (typeof REASON_NAMES)[number];
 const CFG_NAMES = ['ok', 'unconfigured', 'format', 'granule', 'inputSize', 'startLevel', 'outputSize', 'nesting', 'unsupported'] as const;

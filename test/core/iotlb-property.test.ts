@@ -15,11 +15,12 @@ const SHIFTS = [12, 14, 16, 21, 25, 30];
 const SPAN = 0x1_0000_0000; // addresses within 4 GiB so pages collide often
 
 type Op =
-  | { op: 'insert'; kind: number; vmid: number; asid: number; did: number; pasid: number; liobn: number; iova: number; shift: number; pa: number; perm: number; global: boolean; table: boolean; level: number; granule: number }
-  | { op: 'lookup'; kind: number; vmid: number; asid: number; did: number; pasid: number; liobn: number; iova: number; table: boolean }
+  | { op: 'insert'; kind: number; vmid: number; asid: number; did: number; pasid: number; liobn: number; iova: number; shift: number; pa: number; perm: number; global: boolean; table: boolean; level: number; granule: number; atLast: boolean }
+  | { op: 'lookup'; kind: number; vmid: number; asid: number; did: number; pasid: number; liobn: number; iova: number; table: boolean; again: boolean }
   | { op: 'inv'; which: number; vmid: number; asid: number; did: number; pasid: number; liobn: number; addr: number; leaf: boolean; ttl: number; tg: number; num: number; scale: number; am: number };
 
 const small = fc.nat(2);
+const tiny = fc.nat(1);
 const addr = fc.oneof(fc.nat(SPAN / 0x1000 - 1).map((p) => p * 0x1000), fc.nat(63).map((p) => 0x4000_0000 + p * 0x1000));
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   {
@@ -27,11 +28,11 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     arbitrary: fc.record({
       op: fc.constant('insert' as const),
       kind: fc.constantFrom(...KINDS),
-      vmid: small,
+      vmid: tiny,
       asid: small,
-      did: small,
+      did: tiny,
       pasid: small,
-      liobn: small,
+      liobn: tiny,
       iova: addr,
       shift: fc.constantFrom(...SHIFTS),
       pa: fc.nat(0xf_ffff).map((p) => p * 0x1000),
@@ -40,6 +41,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
       table: fc.boolean(),
       level: fc.integer({ min: 1, max: 3 }),
       granule: fc.constantFrom(0, 12, 16),
+      atLast: fc.boolean(), // at the address and tag of the previous lookup
     }),
   },
   {
@@ -47,13 +49,14 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     arbitrary: fc.record({
       op: fc.constant('lookup' as const),
       kind: fc.constantFrom(...KINDS),
-      vmid: small,
+      vmid: tiny,
       asid: small,
-      did: small,
+      did: tiny,
       pasid: small,
-      liobn: small,
+      liobn: tiny,
       iova: fc.oneof(addr, fc.nat(SPAN - 1)),
       table: fc.boolean(),
+      again: fc.boolean(), // repeat the previous lookup (micro-TLB memo after changes)
     }),
   },
   {
@@ -61,11 +64,11 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     arbitrary: fc.record({
       op: fc.constant('inv' as const),
       which: fc.nat(25),
-      vmid: small,
+      vmid: tiny,
       asid: small,
-      did: small,
+      did: tiny,
       pasid: small,
-      liobn: small,
+      liobn: tiny,
       addr,
       leaf: fc.boolean(),
       ttl: fc.nat(3),
@@ -134,7 +137,13 @@ function check(strictHints: boolean): void {
     fc.property(fc.array(opArb, { minLength: 1, maxLength: 80, size: 'max' }), (ops) => {
       const t = new Iotlb(new Core(), { entries: 8192, ways: 16, strictHints });
       const ref = new RefIotlb(strictHints);
-      for (const o of ops) {
+      let last: Extract<Op, { op: 'lookup' }> | undefined;
+      for (let o of ops) {
+        if (o.op === 'insert' && o.atLast && last) o = { ...o, kind: last.kind, vmid: last.vmid, asid: last.asid, did: last.did, pasid: last.pasid, liobn: last.liobn, iova: last.iova, table: last.table };
+        if (o.op === 'lookup') {
+          if (o.again && last) o = last;
+          last = o;
+        }
         if (o.op === 'insert') {
           const base = BigInt(o.iova) & ~((1n << BigInt(o.shift)) - 1n);
           const e: RefEntry = {

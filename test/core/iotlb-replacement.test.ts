@@ -135,7 +135,16 @@ test('snapshot/restore carries entries, round-robin state and counters to anothe
   hit(a, 19);
   const snap = JSON.parse(JSON.stringify(a.snapshot()));
   const b = new Iotlb(new Core(), { entries: 8, ways: 2 });
+  // b has its own history first: entries and micro-TLB lines the restore must replace.
+  for (let p = 0; p < 30; p++) {
+    b.insert({ kind: K.SMMU_S1, vmid: 1, asid: 1 }, { iova: p * KB4, pa: 0x7000_0000, pageShift: 12, perm: 1 });
+    hit(b, p);
+  }
   b.restore(snap);
+  for (let p = 0; p < 30; p++) {
+    const inA = hit(a, p) ? a.pa : -1;
+    assert.is(hit(b, p) ? b.pa : -1, inA, `page ${p} after restore`);
+  }
   assert.equal(b.entries(), a.entries());
   assert.equal(b.stats(), a.stats());
   // Same future: the same inserts evict the same entries.
@@ -146,6 +155,18 @@ test('snapshot/restore carries entries, round-robin state and counters to anothe
   assert.equal(b.entries(), a.entries());
   assert.ok(hit(b, 109));
   assert.throws(() => new Iotlb(new Core(), { entries: 8, ways: 4 }).restore(snap), /geometry 4x2 differs from this TLB's 2x4/);
+});
+
+test('restore carries the micro-TLB state consistently: an invalidated translation stays invalidated', () => {
+  const a = new Iotlb(new Core());
+  put(a, 1);
+  assert.ok(hit(a, 1)); // memoized in the micro-TLB
+  a.tlbiNhVa(1, 1, KB4);
+  const snap = a.snapshot();
+  const b = new Iotlb(new Core());
+  put(b, 9); // b has now made as many changes as a had when it memoized page 1
+  b.restore(snap);
+  assert.not.ok(hit(b, 1));
 });
 
 test.run();

@@ -79,6 +79,15 @@ test('the micro-TLB never outlives a change: invalidation, in-place update and e
   for (let p = 2; p <= 5; p++) ins(p, p << 20); // four more: page 1 is evicted
   assert.is(look(1), -1);
   assert.is(look(5), 5 << 20);
+  // A smaller page inserted (into a free way) inside a block that answered before takes over at once.
+  const u = new Iotlb(new Core());
+  u.insert({ kind: K.VTD_SS, did: 9 }, { iova: 0x20_0000, pa: 0x4000_0000, pageShift: 21, perm: 1 });
+  assert.is(u.lookup(K.VTD_SS, 0, 0, 9, 0, 0, 0x20_1000), 1);
+  assert.is(u.pa, 0x4000_1000);
+  u.insert({ kind: K.VTD_SS, did: 9 }, { iova: 0x20_1000, pa: 0x77_7000, pageShift: 12, perm: 1 });
+  assert.is(u.lookup(K.VTD_SS, 0, 0, 9, 0, 0, 0x20_1000), 1);
+  assert.is(u.pa, 0x77_7000);
+  assert.is(u.stats().evictions, 0);
 });
 
 test('a lookup finds an entry of any cached page size covering the iova; the smallest wins where they overlap', () => {

@@ -44,7 +44,7 @@ export interface RefScope {
 }
 
 /** An entry as stored: the output address also as a number, for the lookup fast path. */
-type Stored = RefEntry & { outNum: number };
+type Stored = RefEntry & { outNum: number; size: number };
 
 class Context {
   /** Page shifts present, ascending, and the page sizes they mean. */
@@ -59,16 +59,31 @@ class Context {
 
 export class RefIotlb {
   private readonly contexts = new Map<number, Map<number, Context>>();
+  // The last context found (lookups come in runs for one device).
+  private lastKey = -1;
+  private lastLiobn = -1;
+  private lastCtx: Context | undefined;
   constructor(readonly strictHints = false) {}
 
   private ctx(kind: number, vmid: number, did: number, liobn: number, create: boolean): Context | undefined {
+    const key = kind * 2 ** 32 + vmid * 2 ** 16 + did;
+    if (key === this.lastKey && liobn === this.lastLiobn && this.lastCtx !== undefined) return this.lastCtx;
+    const c = this.ctxSlow(key, liobn, create);
+    if (c !== undefined) {
+      this.lastKey = key;
+      this.lastLiobn = liobn;
+      this.lastCtx = c;
+    }
+    return c;
+  }
+
+  private ctxSlow(key: number, liobn: number, create: boolean): Context | undefined {
     let byLiobn = this.contexts.get(liobn);
     if (byLiobn === undefined) {
       if (!create) return undefined;
       byLiobn = new Map();
       this.contexts.set(liobn, byLiobn);
     }
-    const key = kind * 2 ** 32 + vmid * 2 ** 16 + did;
     let c = byLiobn.get(key);
     if (c === undefined && create) {
       c = new Context();
@@ -78,7 +93,7 @@ export class RefIotlb {
   }
 
   insert(entry: RefEntry): void {
-    const e: Stored = { ...entry, outNum: Number(entry.out) };
+    const e: Stored = { ...entry, outNum: Number(entry.out), size: 2 ** entry.shift };
     const c = this.ctx(e.kind, e.vmid, e.did, e.liobn, true)!;
     let pages = c.byShift.get(e.shift);
     if (pages === undefined) {
@@ -106,7 +121,8 @@ export class RefIotlb {
     for (let i = 0; i < c.shifts.length; i++) {
       const list = c.byShift.get(c.shifts[i]!)!.get(Math.floor(iova / c.sizes[i]!));
       if (list === undefined) continue;
-      for (const e of list) {
+      for (let j = 0; j < list.length; j++) {
+        const e = list[j]!;
         if (e.table === table && (e.global || (e.asid === asid && e.pasid === pasid))) return e;
       }
     }
@@ -117,7 +133,7 @@ export class RefIotlb {
   lookup(kind: number, vmid: number, asid: number, did: number, pasid: number, liobn: number, iova: number): number {
     const e = this.find(kind, vmid, asid, did, pasid, liobn, iova);
     if (e === undefined) return -1;
-    return e.outNum + (iova % 2 ** e.shift);
+    return e.outNum + (iova - Math.floor(iova / e.size) * e.size);
   }
 
   /** Every entry, in no particular order. */
