@@ -93,7 +93,7 @@ export interface VmsaS2Config {
 export type WalkFault = 'translation' | 'addressSize' | 'accessFlag' | 'permission' | 'externalAbort' | 'badConfig';
 
 const FAULT_NAMES: readonly (WalkFault | null)[] = [null, 'translation', 'addressSize', 'accessFlag', 'permission', 'externalAbort', 'badConfig'];
-const REASON_NAMES = [
+export const REASON_NAMES = [
   'none', 'inputRange', 'regionDisabled', 'invalidDescriptor', 'reservedDescriptor', 'blockLevel', 'baseSize',
   'tableSize', 'outputSize', 'accessFlag', 'permWrite', 'permRead', 'permExec', 'walkAbort', 'updateAbort', 'permUser', 'subpage',
 ] as const;
