@@ -5,3 +5,4 @@ export { mem_read64_lo, mem_read64_hi, mem_aborted } from './mem';
 export * from './pgtable/index';
 export * from './iotlb/exports';
 export * from './walk/api';
+export * from './xlate/exports';

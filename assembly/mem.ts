@@ -1,10 +1,10 @@
 // Guest-physical memory as the translation core sees it: page-table entries are read (and,
 // for hardware-managed flags and the page-table writer, written) at guest-physical
 // addresses. RAM that lives in this module's linear memory is reached with plain loads
-// through ram_translate(); anything else goes to the embedder through imported callbacks.
+// through ramLin(); anything else goes to the embedder through imported callbacks.
 // An address nobody backs is an external abort: the access reports failure through
 // `memAbort` and the walker turns that into the format's abort fault — never a trap.
-import { ram_translate } from './ram';
+import { ramLin } from './ram';
 
 /** Embedder read of 8 bytes at `gpa` into linear memory at `out`; returns 0 on success, non-zero on abort. */
 @external("env", "ext_read")
@@ -20,7 +20,7 @@ export let memAbort: bool = false;
 
 /** Reads the little-endian 64-bit value at guest-physical `gpa` (0 and memAbort=true on abort). */
 export function gpaRead64(gpa: f64): u64 {
-  const off = ram_translate(gpa, 8);
+  const off = gpa >= 0 ? ramLin(<u64>gpa, 8) : -1;
   if (off >= 0) {
     memAbort = false;
     return load<u64>(<usize>off);
@@ -36,7 +36,7 @@ export function gpaRead64(gpa: f64): u64 {
 
 /** Reads the little-endian 32-bit value at `gpa` (0 and memAbort=true on abort). */
 export function gpaRead32(gpa: f64): u32 {
-  const off = ram_translate(gpa, 4);
+  const off = gpa >= 0 ? ramLin(<u64>gpa, 4) : -1;
   if (off >= 0) {
     memAbort = false;
     return load<u32>(<usize>off);
@@ -52,7 +52,7 @@ export function gpaRead32(gpa: f64): u32 {
 
 /** Writes a little-endian 64-bit value at `gpa`; returns false on abort. */
 export function gpaWrite64(gpa: f64, value: u64): bool {
-  const off = ram_translate(gpa, 8);
+  const off = gpa >= 0 ? ramLin(<u64>gpa, 8) : -1;
   if (off >= 0) {
     store<u64>(<usize>off, value);
     memAbort = false;
@@ -66,7 +66,7 @@ export function gpaWrite64(gpa: f64, value: u64): bool {
 
 /** Writes a little-endian 32-bit value at `gpa`; returns false on abort. */
 export function gpaWrite32(gpa: f64, value: u32): bool {
-  const off = ram_translate(gpa, 4);
+  const off = gpa >= 0 ? ramLin(<u64>gpa, 4) : -1;
   if (off >= 0) {
     store<u32>(<usize>off, value);
     memAbort = false;

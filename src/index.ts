@@ -36,5 +36,8 @@ export * from './core/pgtable.ts';
 export { PageArena } from './core/pgtable-arena.ts';
 export { Walker, granuleFromTg0, granuleFromTg1 } from './core/walk.ts';
 export type { WalkResult, WalkFault, VmsaS1Config } from './core/walk.ts';
+export type { VtdSsConfig, VtdFsConfig, TceConfig, FlatConfig, DartConfig, RockchipConfig } from './core/walk-configs.ts';
 export { ST_OK } from './core/walk-abi.ts';
 export { Iotlb } from './core/iotlb.ts';
+export { Translator } from './core/translate.ts';
+export type { TranslatorBinding, TranslateOutcome } from './core/translate.ts';

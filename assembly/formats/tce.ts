@@ -32,6 +32,7 @@ import {
   REG_SHIFT, REG_STEPS, RES_ATTRS, RES_OA, RES_PAGE_SHIFT, RES_PERM, RES_PERM_ALL, RES_REASON, RES_STATUS,
   R_INVALID, R_PERM_READ, R_PERM_WRITE, ST_PERMISSION, ST_TRANSLATION,
 } from '../walk/layout';
+import { fastTable } from '../walk/fast';
 
 export const TP_PAGE: u32 = 0;
 export const TP_LEVELS: u32 = 1;
@@ -70,6 +71,8 @@ export function tceSetup(c: usize): u32 {
     store<i8>(r + REG_LEVEL + s, <i8>below);
   }
   store<u64>(r + REG_BASE, (<u64>load<f64>(c + CTX_A)) & ~(<u64>0xfff));
+  // Plain indirect TCE (tceDecode's non-leaf branch): R and W both set, as Linux builds them.
+  fastTable(r, TCE_READ | TCE_WRITE, TCE_READ | TCE_WRITE, ~(<u64>0xfff), 0, 0, 0, (load<u32>(c + CTX_FLAGS) & TF_LE) == 0);
   return CFG_OK;
 }
 

@@ -35,6 +35,7 @@ import {
   R_INPUT_RANGE, R_INVALID, R_OUTPUT_SIZE, R_PERM_EXEC, R_PERM_READ, R_PERM_WRITE, R_REGION_DISABLED,
   R_RESERVED, R_TABLE_SIZE, ST_ACCESS, ST_ADDR_SIZE, ST_PERMISSION, ST_TRANSLATION, REG_X0, REG_X1, REG_X2,
 } from '../walk/layout';
+import { fastTable } from '../walk/fast';
 
 export const VP_TG0: u32 = 0;
 export const VP_T0SZ: u32 = 1;
@@ -118,6 +119,10 @@ function geometry(r: usize, g: u32, inBits: u32, start: i32, startBits: u32, oaB
   const blocks: u32 = g == 12 ? 6 : g == 14 ? 4 : lpa ? 6 : 4;
   aux |= blocks << AUX_BLOCK_SHIFT;
   store<u64>(r + REG_X2, aux);
+  // Plain table: 0b11 with no address bit beyond the output size (vmsaDecode's table branch;
+  // the engine never applies it at level 3, where 0b11 is a page). Not for 52-bit output,
+  // whose next-table address also takes bits [15:12].
+  if ((aux & AUX_HI4) == 0) fastTable(r, 3 | bad, 3, ADDR_47_0 & ~((<u64>1 << <u64>g) - 1), 0, 59, aux & AUX_TACC, false);
 }
 
 function effectiveOas(c: usize, g: u32): u32 {

@@ -35,6 +35,7 @@ import {
   RES_PAGE_SHIFT, RES_PERM, RES_PERM_ALL, RES_REASON, RES_STATUS, R_INPUT_RANGE, R_INVALID, R_PERM_EXEC,
   R_PERM_USER, R_PERM_WRITE, R_RESERVED, R_UPDATE_ABORT, ST_EXT_ABORT, ST_PERMISSION, ST_TRANSLATION,
 } from '../walk/layout';
+import { fastTable } from '../walk/fast';
 import {
   VTD_FS_PTE_A_MASK, VTD_FS_PTE_ADDR_MASK, VTD_FS_PTE_D_MASK, VTD_FS_PTE_G_MASK, VTD_FS_PTE_P_MASK,
   VTD_FS_PTE_PCD_MASK, VTD_FS_PTE_PS_MASK, VTD_FS_PTE_PWT_MASK, VTD_FS_PTE_RW_MASK, VTD_FS_PTE_US_MASK,
@@ -89,6 +90,13 @@ export function vtdFsSetup(c: usize): u32 {
     store<i8>(r + REG_LEVEL + s, <i8>level);
   }
   store<u64>(r + REG_BASE, (<u64>load<f64>(c + CTX_A)) & ~(<u64>0xfff));
+  // Plain table (vtdFsDecode's non-leaf branch): P, R/W and U/S set, PS and XD clear, no
+  // address bit at or above HAW, and A set when the hardware would otherwise set it: such an
+  // entry restricts nothing, so it adds nothing to DEC_TACC.
+  const flags = load<u32>(p + VFP_FLAGS * 4);
+  const want = VTD_FS_PTE_P_MASK | VTD_FS_PTE_RW_MASK | VTD_FS_PTE_US_MASK | ((flags & VFF_AD) != 0 ? VTD_FS_PTE_A_MASK : 0);
+  const rsv = (VTD_FS_PTE_ADDR_MASK & ~((<u64>1 << <u64>haw) - 1)) | VTD_FS_PTE_PS_MASK | VTD_FS_PTE_XD_MASK;
+  fastTable(r, want | rsv, want, VTD_FS_PTE_ADDR_MASK, 0, 0, 0, false);
   return CFG_OK;
 }
 

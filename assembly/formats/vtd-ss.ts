@@ -39,6 +39,7 @@ import {
   RES_PAGE_SHIFT, RES_PERM, RES_PERM_ALL, RES_REASON, RES_STATUS, R_INPUT_RANGE, R_INVALID, R_PERM_EXEC,
   R_PERM_READ, R_PERM_WRITE, R_RESERVED, R_UPDATE_ABORT, ST_EXT_ABORT, ST_PERMISSION, ST_TRANSLATION,
 } from '../walk/layout';
+import { fastTable } from '../walk/fast';
 import {
   VTD_SS_PTE_A_MASK, VTD_SS_PTE_ADDR_MASK, VTD_SS_PTE_D_MASK, VTD_SS_PTE_EMT_MASK, VTD_SS_PTE_EMT_SHIFT,
   VTD_SS_PTE_IPAT_MASK, VTD_SS_PTE_PS_MASK, VTD_SS_PTE_R_MASK, VTD_SS_PTE_SNP_MASK, VTD_SS_PTE_W_MASK,
@@ -101,6 +102,14 @@ export function vtdSsSetup(c: usize): u32 {
     store<i8>(r + REG_LEVEL + s, <i8>level);
   }
   store<u64>(r + REG_BASE, (<u64>load<f64>(c + CTX_A)) & ~(<u64>0xfff));
+  // Plain table (vtdSsDecode's non-leaf branch): R and W set (Linux sets both), PS clear, no
+  // reserved bit; X must be set when execute requests are checked (else a table without X
+  // faults an execute), and A when SSADE would set it. An X of 0 still denies execute below.
+  const exec = (flags & VSF_EXEC) != 0;
+  const ad = (flags & VSF_AD) != 0;
+  const want = PRESENT | (exec ? VTD_SS_PTE_X_MASK : 0) | (ad ? VTD_SS_PTE_A_MASK : 0);
+  const rsv = (VTD_SS_PTE_ADDR_MASK & ~((<u64>1 << <u64>haw) - 1)) | BIT62 | VTD_SS_PTE_SNP_MASK | VTD_SS_PTE_PS_MASK;
+  fastTable(r, want | rsv, want, VTD_SS_PTE_ADDR_MASK, ~(<u64>0), 0, T_NO_R | T_NO_W | T_NO_X, false);
   return CFG_OK;
 }
 

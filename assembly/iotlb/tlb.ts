@@ -448,6 +448,37 @@ function findLeafSlow(h: usize, kind: u32, vmid: u32, did: u32, liobn: u32, ctx:
   return lookupMiss(h, kind, vmid, did, liobn, ctx, sub, iova, line, ent);
 }
 
+/**
+ * Leaf lookup for callers inside the core (the combined translate, assembly/xlate): returns the
+ * entry's address (read it with the entry* accessors below) or 0, counting the hit or miss,
+ * without writing the result record.
+ */
+@inline export function tlbFindLeaf(h: usize, kind: u32, vmid: u32, asid: u32, did: u32, pasid: u32, liobn: u32, iova: u64): usize {
+  kind &= 15;
+  const ctx = packCtx(vmid, did, liobn);
+  const sub = packSub(asid, pasid);
+  const e = findLeaf(h, kind, vmid, did, liobn, ctx, sub, iova);
+  bump(h, e != 0 ? STAT_HITS : STAT_MISSES, 1);
+  return e;
+}
+/** Output address of `iova` through leaf entry `e`. */
+@inline export function entryOutput(e: usize, iova: u64): u64 {
+  return load<u64>(e, E_OUT) + (iova & pageMask((load<u32>(e, E_INFO) >> 16) & 63));
+}
+@inline export function entryPerm(e: usize): u32 {
+  return load<u32>(e, E_PERM);
+}
+@inline export function entryAttr(e: usize): u32 {
+  return load<u32>(e, E_ATTR);
+}
+@inline export function entryAttr2(e: usize): u32 {
+  return load<u32>(e, E_ATTR2);
+}
+/** The entry's info word (R_INFO layout: level[7:0] granule[13:8] page shift[21:16] ...). */
+@inline export function entryInfo(e: usize): u32 {
+  return load<u32>(e, E_INFO);
+}
+
 /** The full search after a micro-TLB miss (refills the line on a hit). */
 function lookupMiss(h: usize, kind: u32, vmid: u32, did: u32, liobn: u32, ctx: u64, sub: u64, iova: u64, line: usize, ent: usize): bool {
   const e = findLeafSlow(h, kind, vmid, did, liobn, ctx, sub, iova, line, ent);

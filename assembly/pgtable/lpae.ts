@@ -12,7 +12,7 @@
 // (size_t)-2 from unmap on a hole, partial unmap of a block refused (returns 0, WARN_ONCE),
 // a block installed over a table frees that table (flush_walk), leaf over leaf is -EEXIST.
 import { gpaRead64, gpaWrite64, memAbort } from '../mem';
-import { ram_translate } from '../ram';
+import { ramLin } from '../ram';
 
 // ---- formats, prot flags, quirks, errno (Linux values) ----
 export const FMT_ARM_32_LPAE_S1: i32 = 0;
@@ -266,22 +266,22 @@ function protToPte(prot: u32): u64 {
 }
 
 // ---- guest memory ----
-// Core RAM is reached with one ram_translate and a plain load/store; anything else through mem.ts.
+// Core RAM is reached with one ramLin range check and a plain load/store; anything else through mem.ts.
 @inline function rd(gpa: u64): u64 {
-  const off = ram_translate(<f64>gpa, 8);
+  const off = ramLin(gpa, 8);
   if (off >= 0) return load<u64>(<usize>off);
   const v = gpaRead64(<f64>gpa);
   if (memAbort) faulted = true;
   return v;
 }
 @inline function wr(gpa: u64, v: u64): void {
-  const off = ram_translate(<f64>gpa, 8);
+  const off = ramLin(gpa, 8);
   if (off >= 0) store<u64>(<usize>off, v);
   else if (!gpaWrite64(<f64>gpa, v)) faulted = true;
 }
 /** Linear-memory offset of [gpa, gpa+bytes) when it lies in core RAM, else -1. */
 @inline function direct(gpa: u64, bytes: i32): isize {
-  return <isize>ram_translate(<f64>gpa, <u32>bytes);
+  return <isize>ramLin(gpa, <u64>bytes);
 }
 
 /** Allocates and clears a table of `size` bytes (Linux asks for max(size, 64)); 0 when out of memory. */

@@ -3,9 +3,10 @@ import {
   BATCH_IN_BYTES, BATCH_MAX, BATCH_OUT_BYTES, CTX_BYTES, CTX_CFG_ERR, CTX_FMT, CTX_NEXT, CTX_P, CTX_A, CTX_STATE,
   MAX_CTX, RES_BYTES, RES_STATUS, RES_PERM, RES_OA, RES_IPA, RES_ENTRY_ADDR, RES_ENTRY_LO, RES_ENTRY_HI,
   RES_PAGE_SHIFT, RES_LEVEL, RES_STAGE, RES_FLAGS, RES_ATTRS, RES_S2_ATTRS, RES_PERM_ALL, RES_S2_LEVEL,
-  RES_REASON, RES_S2_PAGE_SHIFT, ST_OK, CS_EMPTY,
+  RES_REASON, RES_S2_PAGE_SHIFT, RES_S1_PERM_ALL, RES_S2_PERM_ALL, RES_GRANULE, ST_OK, CS_EMPTY, CS_READY, CS_INVALID, CS_DIRTY,
 } from './layout';
 import { RES, ctxPtr, setupCtx, walkCtx } from './engine';
+import { setFastEnabled } from './fast';
 
 const BATCH_IN: usize = memory.data(<i32>BATCH_MAX * <i32>BATCH_IN_BYTES, 16);
 const BATCH_OUT: usize = memory.data(<i32>BATCH_MAX * <i32>BATCH_OUT_BYTES, 16);
@@ -27,6 +28,20 @@ export function walk_ctx_clear(slot: i32): void {
 export function walk_setup(slot: i32): u32 {
   if (slot < 0 || slot >= MAX_CTX) return 0xffffffff;
   return setupCtx(slot);
+}
+
+/**
+ * Test hook: 0 makes every context set up from now on walk without the plain-table fast path
+ * (fast.ts), so tests can prove both paths give the same results; 1 restores it. Configured
+ * contexts are set up again before their next walk.
+ */
+export function walk_fast_enable(on: i32): void {
+  setFastEnabled(on != 0);
+  for (let i = 0; i < MAX_CTX; i++) {
+    const c = ctxPtr(i);
+    const st = load<u32>(c + CTX_STATE);
+    if (st == CS_READY || st == CS_INVALID) store<u32>(c + CTX_STATE, CS_DIRTY);
+  }
 }
 
 /** Linear-memory address of the result record. */
@@ -107,6 +122,9 @@ export function walk_abi(key: i32): i32 {
     case 27: return BATCH_MAX;
     case 28: return <i32>BATCH_IN_BYTES;
     case 29: return <i32>BATCH_OUT_BYTES;
+    case 30: return <i32>RES_S1_PERM_ALL;
+    case 31: return <i32>RES_S2_PERM_ALL;
+    case 32: return <i32>RES_GRANULE;
   }
   return -1;
 }

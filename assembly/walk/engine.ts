@@ -60,14 +60,16 @@ import {
   ACC_TTW, ACC_WRITE, CFG_NESTING, CFG_OK, CFG_UNCONFIGURED, CS_DIRTY, CS_EMPTY, CS_INVALID, CS_READY,
   CTX_BYTES, CTX_CFG_ERR, CTX_FMT, CTX_NEXT, CTX_STAGE, CTX_STATE, D_FAULT, D_LEAF, D_TABLE, DEC, DEC_NEXT,
   DEC_TACC, DEC_UPDATE, DEC_WANT, F_NESTED, F_NESTED_TT, F_UPDATED, MAX_CTX, REG_BASE, REG_BITS, REG_ESHIFT,
-  REG_LEVEL, REG_SHIFT, REG_STEPS, RES_ATTRS, RES_BYTES, RES_ENTRY_ADDR, RES_ENTRY_HI, RES_ENTRY_LO, RES_FLAGS,
+  REG_LEVEL, REG_SHIFT, REG_STEPS, REG_TACC, REG_TADDR, REG_TMASK, REG_TSHIFT, REG_TSWAP, REG_TVAL, REG_TXOR,
+  CTX_REG, REG_BYTES, MAX_REG, RES_ATTRS, RES_BYTES, RES_ENTRY_ADDR, RES_ENTRY_HI, RES_ENTRY_LO, RES_FLAGS,
   RES_IPA, RES_LEVEL, RES_OA, RES_PAGE_SHIFT, RES_PERM, RES_PERM_ALL, RES_REASON, RES_S2_ATTRS, RES_S2_LEVEL,
-  RES_S2_PAGE_SHIFT, RES_STAGE, RES_STATUS, R_UPDATE_ABORT, R_WALK_ABORT, R_INVALID, ST_BAD_CONFIG,
+  RES_S2_PAGE_SHIFT, RES_STAGE, RES_S1_PERM_ALL, RES_S2_PERM_ALL, RES_GRANULE, REG_GSHIFT, RES_STATUS, R_UPDATE_ABORT, R_WALK_ABORT, R_INVALID, ST_BAD_CONFIG,
   ST_EXT_ABORT, ST_OK, ST_TRANSLATION,
 } from './layout';
 import { fmtDecode, fmtSelect, fmtSetup } from './formats';
 import { gpaRead32, gpaRead64, gpaWrite32, gpaWrite64, memAbort } from '../mem';
-import { ram_translate } from '../ram';
+import { ramLin } from '../ram';
+import { fastTableOff } from './fast';
 
 /** Context slots. */
 export const CTX_MEM: usize = memory.data(<i32>(<u32>MAX_CTX * CTX_BYTES), 16);
@@ -89,6 +91,7 @@ export function setupCtx(slot: i32): u32 {
   if (load<u32>(c + CTX_STATE) == CS_EMPTY) {
     err = CFG_UNCONFIGURED;
   } else {
+    for (let i: u32 = 0; i < MAX_REG; i++) fastTableOff(c + CTX_REG + i * REG_BYTES);
     err = fmtSetup(load<u32>(c + CTX_FMT), c);
     const next = load<i32>(c + CTX_NEXT) - 1;
     if (err == CFG_OK && next >= 0) {
@@ -128,6 +131,9 @@ function resetResult(res: usize, stage: u32): void {
   store<i32>(res + RES_S2_LEVEL, -1);
   store<u32>(res + RES_REASON, 0);
   store<u32>(res + RES_S2_PAGE_SHIFT, 0);
+  store<u32>(res + RES_S1_PERM_ALL, 0);
+  store<u32>(res + RES_S2_PERM_ALL, 0);
+  store<u32>(res + RES_GRANULE, 0);
 }
 
 /** Copies a stage-2 fault from RES2 into `res`, tagged with what stage 1 was doing. */
@@ -164,37 +170,58 @@ export function walkCtx(slot: i32, va: u64, acc: u32, res: usize, nested: bool):
   const r = fmtSelect(fmt, c, va, res);
   if (r == 0) return load<u32>(res + RES_STATUS);
 
+  store<u32>(res + RES_GRANULE, load<u32>(r + REG_GSHIFT));
   let table = load<u64>(r + REG_BASE);
   const steps = load<u32>(r + REG_STEPS);
   const eshift = <u64>load<u32>(r + REG_ESHIFT);
+  const esize = <u64>1 << eshift;
+  // The format's plain-table pattern (fast.ts), in locals for the loop.
+  const tmask = load<u64>(r + REG_TMASK);
+  const tval = load<u64>(r + REG_TVAL);
+  const taddr = load<u64>(r + REG_TADDR);
+  const txor = load<u64>(r + REG_TXOR);
+  const taccm = load<u32>(r + REG_TACC);
+  const tshift = <u64>load<u32>(r + REG_TSHIFT);
+  const tswap = load<u32>(r + REG_TSWAP) != 0;
   // Hierarchical attributes live in a local: nested stage-2 walks reuse the DEC scratch.
+  // The level, descriptor address and value are written to the result only when the walk
+  // stops or the decoder is called (decoders may read RES_ENTRY_ADDR).
   let tacc: u32 = 0;
   for (let s: u32 = 0; s < steps; s++) {
     const shift = <u64>load<u8>(r + REG_SHIFT + s);
     const bits = <u64>load<u8>(r + REG_BITS + s);
-    const level = <i32>load<i8>(r + REG_LEVEL + s);
     const ia = table + (((va >> shift) & ((<u64>1 << bits) - 1)) << eshift);
-    store<i32>(res + RES_LEVEL, level);
     let pa = ia;
     if (next >= 0) {
       if (walkCtx(next, ia, ACC_TTW, RES2, true) != ST_OK) return nestedFault(res, ia, F_NESTED_TT);
       pa = <u64>load<f64>(RES2 + RES_OA);
     }
-    store<f64>(res + RES_ENTRY_ADDR, <f64>pa);
     // Descriptor read: core RAM with a plain load, anything else through mem.ts (embedder or abort).
     let desc: u64;
-    let aborted = false;
-    const lin = ram_translate(<f64><i64>pa, 8);
-    if (lin >= 0 && eshift == 3) desc = load<u64>(<usize><u32>lin);
+    const lin = ramLin(pa, esize);
+    if (lin >= 0) desc = eshift == 3 ? load<u64>(<usize>lin) : <u64>load<u32>(<usize>lin);
     else {
       desc = eshift == 3 ? gpaRead64(<f64>pa) : <u64>gpaRead32(<f64>pa);
-      aborted = memAbort;
+      if (memAbort) {
+        store<i32>(res + RES_LEVEL, <i32>load<i8>(r + REG_LEVEL + s));
+        store<f64>(res + RES_ENTRY_ADDR, <f64>pa);
+        store<u64>(res + RES_ENTRY_LO, 0); // nothing was read there
+        store<u32>(res + RES_STATUS, ST_EXT_ABORT);
+        store<u32>(res + RES_REASON, R_WALK_ABORT);
+        return ST_EXT_ABORT;
+      }
     }
-    if (aborted) {
-      store<u32>(res + RES_STATUS, ST_EXT_ABORT);
-      store<u32>(res + RES_REASON, R_WALK_ABORT);
-      return ST_EXT_ABORT;
+    if (s + 1 < steps) {
+      const dd = tswap ? bswap<u64>(desc) : desc;
+      if ((dd & tmask) == tval) {
+        table = dd & taddr;
+        tacc |= <u32>((dd ^ txor) >> tshift) & taccm;
+        continue;
+      }
     }
+    const level = <i32>load<i8>(r + REG_LEVEL + s);
+    store<i32>(res + RES_LEVEL, level);
+    store<f64>(res + RES_ENTRY_ADDR, <f64>pa);
     store<u64>(res + RES_ENTRY_LO, desc);
     store<u32>(DEC + DEC_TACC, tacc);
     const action = fmtDecode(fmt, c, r, s, level, desc, va, acc, res);
@@ -231,6 +258,8 @@ export function walkCtx(slot: i32, va: u64, acc: u32, res: usize, nested: bool):
       }
       store<f64>(res + RES_IPA, <f64>ipa);
       store<f64>(res + RES_OA, load<f64>(RES2 + RES_OA));
+      store<u32>(res + RES_S1_PERM_ALL, load<u32>(res + RES_PERM_ALL));
+      store<u32>(res + RES_S2_PERM_ALL, load<u32>(RES2 + RES_PERM_ALL));
       store<u32>(res + RES_PERM, load<u32>(res + RES_PERM) & load<u32>(RES2 + RES_PERM));
       store<u32>(res + RES_PERM_ALL, load<u32>(res + RES_PERM_ALL) & load<u32>(RES2 + RES_PERM_ALL));
       const s1shift = load<u32>(res + RES_PAGE_SHIFT);

@@ -92,7 +92,7 @@ export const CS_INVALID: u32 = 3;
 
 // ---- context layout (one per slot, CTX_BYTES each) ----
 export const MAX_CTX: i32 = 32;
-export const CTX_BYTES: u32 = 320;
+export const CTX_BYTES: u32 = 400;
 export const CTX_FMT: u32 = 0; // u32 format id (FMT_*, formats.ts)
 export const CTX_STATE: u32 = 4; // u32 CS_*
 export const CTX_NEXT: u32 = 8; // u32 1 + slot of the stage-2 context that translates this context's tables and outputs; 0 = not nested
@@ -109,7 +109,7 @@ export const CTX_REG: u32 = 112; // region[2], REG_BYTES each
 export const MAX_REG: u32 = 2;
 
 // Region: one root table and the geometry of the walk below it.
-export const REG_BYTES: u32 = 96;
+export const REG_BYTES: u32 = 144;
 export const REG_BASE: u32 = 0; // u64 root table address (low bits below the root's size cleared)
 export const REG_GSHIFT: u32 = 8; // u32 log2 granule
 export const REG_ESHIFT: u32 = 12; // u32 log2 entry size (3 = 8 bytes, 2 = 4 bytes)
@@ -126,6 +126,17 @@ export const REG_X0: u32 = 64; // u64
 export const REG_X1: u32 = 72; // u64
 export const REG_X2: u32 = 80; // u64
 export const REG_X3: u32 = 88; // u64
+// The plain-table fast path (see fast.ts), data the format's setup writes with fastTable():
+// a descriptor at any step but the last with (d' & TMASK) == TVAL (d' = d, byte-swapped when
+// TSWAP) is a table at d' & TADDR contributing ((d' ^ TXOR) >> TSHIFT) & TACC to DEC_TACC,
+// exactly as the decoder would decide, so the engine need not call the decoder.
+export const REG_TMASK: u32 = 96; // u64
+export const REG_TVAL: u32 = 104; // u64 (TMASK = 0, TVAL = 1: no fast path)
+export const REG_TADDR: u32 = 112; // u64
+export const REG_TXOR: u32 = 120; // u64
+export const REG_TACC: u32 = 128; // u32
+export const REG_TSHIFT: u32 = 132; // u32
+export const REG_TSWAP: u32 = 136; // u32 1 = entries are big-endian in memory
 export const MAX_STEPS: u32 = 8;
 
 // ---- result record (RES_BYTES, 8-byte aligned) ----
@@ -135,7 +146,7 @@ export const RES_PERM: u32 = 4; // u32 PERM_* granted at the requested privilege
 export const RES_OA: u32 = 8; // f64 output address (also set for access-flag/permission faults: what the leaf gave)
 export const RES_IPA: u32 = 16; // f64 nested: intermediate address (S1 output, or the S1 table IPA a nested fault was translating)
 export const RES_ENTRY_ADDR: u32 = 24; // f64 physical address of the last descriptor read, -1 when none
-export const RES_ENTRY_LO: u32 = 32; // u32 that descriptor (after any hardware update), low half
+export const RES_ENTRY_LO: u32 = 32; // u32 that descriptor (after any hardware update; 0 after an external abort reading it), low half
 export const RES_ENTRY_HI: u32 = 36; // u32 high half
 export const RES_PAGE_SHIFT: u32 = 40; // u32 log2 of the translation's size (nested: the smaller of the two stages)
 export const RES_LEVEL: u32 = 44; // i32 level reached (the faulting level, or the leaf's level)
@@ -147,6 +158,9 @@ export const RES_PERM_ALL: u32 = 64; // u32 privileged RWX | unprivileged RWX <<
 export const RES_S2_LEVEL: u32 = 68; // i32 nested: level of the stage-2 leaf, -1 when none
 export const RES_REASON: u32 = 72; // u32 R_*
 export const RES_S2_PAGE_SHIFT: u32 = 76; // u32 nested: stage-2 leaf size
+export const RES_S1_PERM_ALL: u32 = 80; // u32 nested: stage-1 permissions before the intersection (0 when not nested)
+export const RES_S2_PERM_ALL: u32 = 84; // u32 nested: stage-2 permissions (0 when not nested)
+export const RES_GRANULE: u32 = 88; // u32 log2 granule of the region walked (0 before a region is selected)
 
 // ---- batch buffers ----
 export const BATCH_MAX: i32 = 256;

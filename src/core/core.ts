@@ -62,7 +62,19 @@ export interface CoreExports {
   walk_batch(slot: number, n: number): number;
   walk_batch_in_ptr(): number;
   walk_batch_out_ptr(): number;
+  walk_fast_enable(on: number): void;
   walk_abi(key: number): number;
+  // Combined IOTLB + walk translate (assembly/xlate; facade in translate.ts, layout in xlate-abi.ts).
+  xlate_bind(b: number, tlb: number, kind: number, vmid: number, asid: number, did: number, pasid: number, liobn: number, slot: number, flags: number): number;
+  xlate_unbind(b: number): void;
+  xlate_va(b: number, iova: number, acc: number): number;
+  xlate_va64(b: number, lo: number, hi: number, acc: number): number;
+  xlate_result_ptr(): number;
+  xlate_result_bytes(): number;
+  xlate_batch_in_ptr(): number;
+  xlate_batch_out_ptr(): number;
+  xlate_batch(b: number, n: number): number;
+  xlate_abi(key: number): number;
 }
 
 /**

@@ -98,7 +98,7 @@ export const FMT_ROCKCHIP = 8;
 
 /** Context layout. */
 export const MAX_CTX = 32;
-export const CTX_BYTES = 320;
+export const CTX_BYTES = 400;
 export const CTX_FMT = 0;
 export const CTX_STATE = 4;
 export const CTX_NEXT = 8;
@@ -125,6 +125,9 @@ export const RES_PERM_ALL = 64;
 export const RES_S2_LEVEL = 68;
 export const RES_REASON = 72;
 export const RES_S2_PAGE_SHIFT = 76;
+export const RES_S1_PERM_ALL = 80;
+export const RES_S2_PERM_ALL = 84;
+export const RES_GRANULE = 88;
 
 /** Batch buffers. */
 export const BATCH_MAX = 256;
@@ -137,6 +140,7 @@ export const ABI_KEYS: readonly number[] = [
   RES_BYTES, RES_STATUS, RES_PERM, RES_OA, RES_IPA, RES_ENTRY_ADDR, RES_ENTRY_LO, RES_ENTRY_HI,
   RES_PAGE_SHIFT, RES_LEVEL, RES_STAGE, RES_FLAGS, RES_ATTRS, RES_S2_ATTRS, RES_PERM_ALL, RES_S2_LEVEL,
   RES_REASON, RES_S2_PAGE_SHIFT, BATCH_MAX, BATCH_IN_BYTES, BATCH_OUT_BYTES,
+  RES_S1_PERM_ALL, RES_S2_PERM_ALL, RES_GRANULE,
 ];
 
 /** VMSAv8-64 parameters (CTX_P index) and flags: see assembly/formats/vmsav8.ts. */

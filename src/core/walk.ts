@@ -14,6 +14,10 @@
 import type { Core } from './core.ts';
 import * as A from './walk-abi.ts';
 import {
+  dartRaw, flatRaw, rockchipRaw, tceRaw, vtdFsRaw, vtdSsRaw,
+  type DartConfig, type FlatConfig, type RawConfig, type RockchipConfig, type TceConfig, type VtdFsConfig, type VtdSsConfig,
+} from './walk-configs.ts';
+import {
   SMMU_EVENT_F_ACCESS,
   SMMU_EVENT_F_ADDR_SIZE,
   SMMU_EVENT_F_PERMISSION,
@@ -320,6 +324,34 @@ export class Walker {
     p[A.VP_OASLIM] = u32('oasLimit', cfg.oasLimit, 48);
     p[A.VP_FLAGS] = flag(cfg.ha, A.VF_HA) | flag(cfg.hd, A.VF_HD) | flag(cfg.affd, A.VF_AFFD) | flag(cfg.fwb, A.VF_FWB) | flag(cfg.xnx, A.VF_XNX);
     return this.write(A.FMT_VMSA_S2, p, [addr('vttb', cfg.vttb)]);
+  }
+
+  /** Configures Intel VT-d second-stage tables; returns CFG_OK (0) or the CFG_* reason. */
+  configureVtdSs(cfg: VtdSsConfig): number {
+    return this.writeRaw(vtdSsRaw(cfg));
+  }
+  /** Configures Intel VT-d first-stage (x86-64 paging) tables. */
+  configureVtdFs(cfg: VtdFsConfig): number {
+    return this.writeRaw(vtdFsRaw(cfg));
+  }
+  /** Configures a POWER TCE table. */
+  configureTce(cfg: TceConfig): number {
+    return this.writeRaw(tceRaw(cfg));
+  }
+  /** Configures a flat single-level table (MediaTek M4U v1, Tegra GART). */
+  configureFlat(cfg: FlatConfig): number {
+    return this.writeRaw(flatRaw(cfg));
+  }
+  /** Configures Apple DART tables for one SID. */
+  configureDart(cfg: DartConfig): number {
+    return this.writeRaw(dartRaw(cfg));
+  }
+  /** Configures Rockchip v1/v2 tables. */
+  configureRockchip(cfg: RockchipConfig): number {
+    return this.writeRaw(rockchipRaw(cfg));
+  }
+  private writeRaw(r: RawConfig): number {
+    return this.write(r.fmt, r.p, r.a);
   }
 
   /**

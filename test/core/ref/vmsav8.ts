@@ -212,6 +212,7 @@ function tableWalk(w: Walk, mem: RefMemory, ia: bigint, acc: RefAccess, res: Ref
     res.entryAddr = descpa;
     const desc = mem.read64(descpa);
     if (desc === null) {
+      res.entry = 0n; // nothing was read at entryAddr
       res.status = A.ST_EXT_ABORT;
       res.reason = A.R_WALK_ABORT;
       return res;
