@@ -91,7 +91,7 @@ export const CS_READY: u32 = 2;
 export const CS_INVALID: u32 = 3;
 
 // ---- context layout (one per slot, CTX_BYTES each) ----
-export const MAX_CTX: i32 = 32;
+export const MAX_CTX: i32 = 128;
 export const CTX_BYTES: u32 = 400;
 export const CTX_FMT: u32 = 0; // u32 format id (FMT_*, formats.ts)
 export const CTX_STATE: u32 = 4; // u32 CS_*

@@ -32,7 +32,7 @@ import { RES, ctxPtr, walkCtx } from '../walk/engine';
 import { INS_GLOBAL, entryAttr, entryAttr2, entryInfo, entryOutput, entryPerm, tlbFindLeaf, tlbInsert } from '../iotlb/tlb';
 
 // ---- bindings ----
-export const MAX_BIND: i32 = 64;
+export const MAX_BIND: i32 = 128;
 export const XB_BYTES: u32 = 48;
 export const XB_TLB: u32 = 0; // u32 IOTLB handle; 0 = no caching (every access walks)
 export const XB_KIND: u32 = 4; // u32 KIND_* of the entries

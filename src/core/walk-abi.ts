@@ -97,7 +97,7 @@ export const FMT_DART = 7;
 export const FMT_ROCKCHIP = 8;
 
 /** Context layout. */
-export const MAX_CTX = 32;
+export const MAX_CTX = 128;
 export const CTX_BYTES = 400;
 export const CTX_FMT = 0;
 export const CTX_STATE = 4;

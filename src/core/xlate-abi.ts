@@ -2,7 +2,7 @@
 // test prove the numbers agree with the module.
 
 export const XLATE_ABI_VERSION = 1;
-export const MAX_BIND = 64;
+export const MAX_BIND = 128;
 
 /** Binding flags (xlate_bind). */
 /** Leaves with nG = 0 (SMMU) / G = 1 (VT-d first stage) are cached as global entries. */
