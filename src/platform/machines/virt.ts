@@ -1,7 +1,8 @@
 // QEMU's Arm `virt` board, as far as the models need it: RAM at 1 GiB, the generic PCIe host
 // (gpex) with its high ECAM window at 0x40_1000_0000 (the default with highmem on), the 32-bit
 // PCI MMIO window, the PCI I/O window at 0x3eff0000, GIC SPIs for INTx, the GICv2m MSI frame,
-// and -device edu. The SMMUv3 attaches at 0x09050000 (iommu=smmuv3) with its own issue.
+// and -device edu. With iommu=smmuv3 the SMMUv3 sits at 0x09050000 in front of the PCIe host
+// (stream ID = requester ID), its interrupts on SPIs 74-77 (eventq, priq, cmdq-sync, gerror).
 import { AddressSpace } from '../../bridge/address-space.ts';
 import type { SnapshotData } from '../../bridge/types.ts';
 import { InterruptController } from '../../bridge/irq.ts';
@@ -12,10 +13,13 @@ import { PCI_CLASS_BRIDGE_HOST } from '../pci/regs.ts';
 import { commonQomPaths, Machine } from './machine.ts';
 import { MachineConfigError, placeEdu, type PlacedDevice } from './devices.ts';
 import type { MachineConfig } from '../machine-types.ts';
+import { Smmuv3 } from '../../hw/smmuv3/smmuv3.ts';
 
 /** hw/arm/virt.c memory map entries used here. */
 export const VIRT_RAM_BASE = 0x40000000;
 export const VIRT_SMMU_BASE = 0x09050000;
+/** irqmap[VIRT_SMMU]: the first of the SMMU's four SPIs (eventq, priq, cmdq-sync, gerror). */
+export const VIRT_SMMU_IRQ = 74;
 export const VIRT_GIC_V2M = { base: 0x08020000, size: 0x1000 };
 export const VIRT_PCIE_MMIO = { base: 0x10000000, size: 0x2eff0000 };
 export const VIRT_PCIE_PIO = { base: 0x3eff0000, size: 0x10000 };
@@ -38,11 +42,17 @@ export class VirtMachine extends Machine {
   readonly pci: PciHost;
   readonly devices: PlacedDevice[] = [];
 
+  /** The SMMUv3 (iommu=smmuv3), else null. */
+  readonly smmu: Smmuv3 | null = null;
+
   constructor(config: MachineConfig) {
     super(config.memoryBytes, [{ base: VIRT_RAM_BASE, size: config.memoryBytes, ramOffset: 0 }], new InterruptController('gic', VIRT_GIC_SPIS), VIRT_GIC_V2M);
+    let iommu = 'none';
     for (const [k, v] of Object.entries(config.machineProps)) {
-      if (k === 'iommu' && v === 'smmuv3') throw new MachineConfigError('-machine virt,iommu=smmuv3: the SMMUv3 model is not available yet in this version of iommu-model');
-      if (k === 'iommu' && v === 'none') continue;
+      if (k === 'iommu' && (v === 'smmuv3' || v === 'none')) {
+        iommu = v;
+        continue;
+      }
       // QEMU 7.2 prints the error and its hint on two lines, without the value.
       if (k === 'iommu') throw new MachineConfigError('Invalid iommu value\nValid values are none, smmuv3.');
       if (k === 'accel') continue;
@@ -54,6 +64,12 @@ export class VirtMachine extends Machine {
       intx: { controller: this.irqs, map: (devfn, pin) => VIRT_PCIE_IRQ + (((devfn >> 3) + pin) & 3) },
     });
     new EcamWindow(this.pci, { buses: 256 }).map(this.memory, VIRT_HIGH_PCIE_ECAM.base);
+    if (iommu === 'smmuv3') {
+      const line = (i: number) => this.irqs.line(VIRT_SMMU_IRQ + i);
+      this.smmu = new Smmuv3({ core: this.core, memory: this.memory, irqs: { eventq: line(0), priq: line(1), cmdqSync: line(2), gerror: line(3) } });
+      this.memory.mapMmio(VIRT_SMMU_BASE, this.smmu.mmio);
+      this.pci.setIommu(this.smmu);
+    }
     // The PIO window forwards to the PCI I/O space; an unclaimed port reads all-ones there.
     this.memory.mapMmio(VIRT_PCIE_PIO.base, {
       name: 'pcie-pio', size: VIRT_PCIE_PIO.size, unaligned: true,
@@ -78,11 +94,13 @@ export class VirtMachine extends Machine {
   }
 
   protected boardState(): unknown {
-    return { pci: this.pci.snapshot() };
+    return { pci: this.pci.snapshot(), smmu: this.smmu?.snapshot() ?? null };
   }
 
   protected loadBoardState(state: unknown): void {
-    this.pci.restore((state as { pci: SnapshotData }).pci);
+    const st = state as { pci: SnapshotData; smmu?: Parameters<Smmuv3['restore']>[0] | null };
+    this.pci.restore(st.pci);
+    if (this.smmu !== null && st.smmu) this.smmu.restore(st.smmu);
   }
 
   /** The GIC is QEMU 7.2's second unnamed board device (verified: intercepting it shows edu's INTx). */
@@ -97,5 +115,6 @@ export class VirtMachine extends Machine {
   protected override attachTrace(hook: Parameters<Machine['onTrace']>[0] | undefined): void {
     super.attachTrace(hook);
     this.pci.setTrace(hook);
+    this.smmu?.setTrace(hook);
   }
 }

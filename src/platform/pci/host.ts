@@ -3,6 +3,7 @@
 // delivery, and the routing of configuration cycles to a (bus, devfn) through the bridges'
 // bus-number registers. Both config mechanisms (CF8/CFC and ECAM) come in through here.
 import { DmaPort } from '../../bridge/dma.ts';
+import type { DmaTranslator } from '../../bridge/types.ts';
 import type { AddressSpace } from '../../bridge/address-space.ts';
 import type { InterruptController, MsiRouter } from '../../bridge/irq.ts';
 import type { DmaRequester, SnapshotData, Snapshottable, TraceHook } from '../../bridge/types.ts';
@@ -77,6 +78,13 @@ export class PciHost implements Snapshottable {
     this.rootBus = new PciBus(this, null);
   }
 
+  /** The IOMMU in front of this host bridge (QEMU's pci_setup_iommu): every function's DMA goes through it. */
+  private iommu: DmaTranslator | null = null;
+  setIommu(t: DmaTranslator | null): void {
+    this.iommu = t;
+    for (const f of this.functions()) f.dma?.setTranslator(t);
+  }
+
   /** Sets the trace hook of the host and of every attached function's DMA port. */
   setTrace(hook: TraceHook | undefined): void {
     this.trace = hook;
@@ -89,6 +97,7 @@ export class PciHost implements Snapshottable {
   attach(fn: PciFunction): void {
     fn.dma = new DmaPort({ name: fn.name, segment: this.segment, requesterId: 0, streamId: 0 }, this.memory);
     fn.dma.trace = this.trace;
+    fn.dma.setTranslator(this.iommu);
     this.refresh();
   }
 
