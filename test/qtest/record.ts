@@ -24,6 +24,16 @@ if (qemu.includes('x86_64') || qemu.includes('i386')) {
   const hlt = path.join(os.tmpdir(), 'qtest-record-hlt.bin');
   fs.writeFileSync(hlt, Buffer.alloc(65536, 0xf4));
   extra.push('-bios', hlt);
+} else if (text.split('\n').some((l) => l.startsWith('~'))) {
+  // Sessions that wait for the virtual clock cannot use -S (a stopped VM's clock does not
+  // move): boot a firmware whose every word is the A64 instruction "b ." (0x14000000), so the
+  // CPU spins at 0 and touches nothing. An AArch64 CPU is needed: with firmware and the default
+  // 32-bit cortex-a15, virt turns highmem (and its high ECAM window) off.
+  const spin = path.join(os.tmpdir(), 'qtest-record-spin-a64.bin');
+  const b = Buffer.alloc(65536);
+  for (let i = 0; i < b.length; i += 4) b.writeUInt32LE(0x14000000, i);
+  fs.writeFileSync(spin, b);
+  extra.push('-cpu', 'cortex-a57', '-bios', spin);
 } else {
   extra.push('-S');
 }

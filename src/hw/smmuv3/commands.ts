@@ -7,8 +7,10 @@
 //   TLBI_EL2_* need IDR0.HYP and TLBI_EL3_* a secure SMMU (neither modelled); ATC_INV needs ATS
 //   and PRI_RESP needs PRI (QEMU ignores all of these).
 // * SSEC = 1 on the non-secure queue is CERROR_ILL (QEMU does this for CFGI_*).
-// * CMD_RESUME / CMD_STALL_TERM are accepted and do nothing: no transaction is ever stalled
-//   (IDR0.STALL_MODEL = 1), as QEMU.
+// * CMD_RESUME / CMD_STALL_TERM are CERROR_ILL: no stalls (IDR0.STALL_MODEL = 0b01; IHI 0070
+//   4.7.1-4.7.2). QEMU ignores them.
+// (The rules above are the spec's, IHI 0070 4.4.2-4.7: an implementation lacking the feature
+// raises CERROR_ILL.)
 // * Without stage 2, VMID fields are ignored: every entry is tagged VMID 0.
 import * as R from '../../regs/generated/smmuv3.ts';
 import type { Smmuv3 } from './smmuv3.ts';
@@ -102,9 +104,6 @@ export function executeCommand(smmu: Smmuv3, w: readonly bigint[]): CommandOutco
       return f.ats ? OK : ILL;
     case R.SMMU_CMD_OP_PRI_RESP:
       return f.pri ? OK : ILL;
-    case R.SMMU_CMD_OP_RESUME:
-    case R.SMMU_CMD_OP_STALL_TERM:
-      return OK;
     case R.SMMU_CMD_OP_SYNC: {
       const cs = fldn(w, 'CMD_SYNC', 'CS');
       if (cs === 3) return ILL; // reserved completion signal
@@ -112,7 +111,8 @@ export function executeCommand(smmu: Smmuv3, w: readonly bigint[]): CommandOutco
       return OK;
     }
     default:
-      // Unknown opcodes, TLBI_EL2_* (no HYP), TLBI_EL3_* (no secure side), CFGI_VMS_PIDM (no MPAM).
+      // Unknown opcodes, TLBI_EL2_* (no HYP), TLBI_EL3_* (no secure side), CFGI_VMS_PIDM (no MPAM),
+      // RESUME / STALL_TERM (no stalls).
       return ILL;
   }
 }

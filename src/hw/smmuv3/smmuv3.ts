@@ -65,7 +65,6 @@ interface CdEntry {
 /** Outcome of looking a stream's configuration up. */
 type Lookup = { ok: true; entry: StreamEntry } | { ok: false; event: SmmuEvent | null };
 
-const ACK_MASK = R.SMMU_CR0_SMMUEN_MASK | R.SMMU_CR0_PRIQEN_MASK | R.SMMU_CR0_EVENTQEN_MASK | R.SMMU_CR0_CMDQEN_MASK | R.SMMU_CR0_ATSCHK_MASK | R.SMMU_CR0_VMW_MASK;
 const GERROR_VALID = 0x1fd;
 const MAX_STREAMS = 32; // cached stream entries (each holds up to a few walk contexts)
 
@@ -121,9 +120,15 @@ export class Smmuv3 implements DmaTranslator {
 
   private installHooks(): void {
     const r = this.regs;
+    // CR0 fields of features the SMMU lacks are RES0 (PRIQEN without PRI, ATSCHK without ATS,
+    // VMW without IDR0.VMW: never advertised), and CR0ACK reflects exactly the rest (IHI 0070 6.3.9).
+    const f = this.features;
+    const cr0Mask = R.SMMU_CR0_SMMUEN_MASK | R.SMMU_CR0_EVENTQEN_MASK | R.SMMU_CR0_CMDQEN_MASK |
+      (f.pri ? R.SMMU_CR0_PRIQEN_MASK : 0) | (f.ats ? R.SMMU_CR0_ATSCHK_MASK : 0);
     r.onWrite('CR0', (v) => {
-      // Enables take effect at once: CR0ACK mirrors the architected bits (Linux polls for equality).
-      r.set('CR0ACK', v & ACK_MASK);
+      // Enables take effect at once: CR0ACK follows (Linux polls for equality).
+      r.set('CR0', v & cr0Mask);
+      r.set('CR0ACK', v & cr0Mask);
       this.processCommands();
     });
     r.onWrite('IRQ_CTRL', (v) => r.set('IRQ_CTRLACK', v & 7));
@@ -196,6 +201,8 @@ export class Smmuv3 implements DmaTranslator {
   recordEvent(e: SmmuEvent): void {
     this.trace?.({ kind: 'smmuv3-event', source: this.name, event: EVENT_NAMES[e.id] ?? e.id, sid: e.sid });
     if ((this.cr0 & R.SMMU_CR0_EVENTQEN_MASK) === 0) return;
+    // While an EVENTQ_ABT_ERR is unacknowledged the queue is not writable: records are discarded.
+    if (this.gerrorActive(R.SMMU_GERROR_EVENTQ_ABT_ERR_MASK)) return;
     const baseReg = (BigInt(this.regs.getHi('EVENTQ_BASE')) << 32n) | BigInt(this.regs.getLo('EVENTQ_BASE'));
     const log2 = Math.min(Number(baseReg & R.SMMU_EVENTQ_BASE_LOG2SIZE_MASK), this.features.eventqs);
     const base = Number(baseReg & R.SMMU_EVENTQ_BASE_ADDR_MASK);
@@ -319,11 +326,11 @@ export class Smmuv3 implements DmaTranslator {
     if (this.memory.readBytes(l1Addr, b) !== MemTx.OK) return { event: { id: R.SMMU_EVENT_F_STE_FETCH, sid, fetchAddr: BigInt(l1Addr) } };
     const l1 = toWords(b, 1);
     const span = fldn(l1, 'L1STD', 'SPAN');
-    // SPAN = 0: no L2 table (QEMU: C_BAD_STREAMID). The L2 table holds 2^(SPAN-1) STEs (Linux
-    // writes SPAN = SPLIT + 1); an index beyond it is C_BAD_STE (QEMU's choice of event).
-    if (span === 0) return badSid();
+    // IHI 0070 5.1: the L2 array holds 2^(Span-1) STEs; Span 0 (no L2 table), 12..31 (reserved,
+    // behave as 0), Span > SPLIT + 1 and an index beyond the span all make the StreamID invalid:
+    // C_BAD_STREAMID (recorded only with CR2.RECINVSID). QEMU reports C_BAD_STE for the index case.
     const index = sid % 2 ** split;
-    if (index >= 2 ** (span - 1)) return { event: { id: R.SMMU_EVENT_C_BAD_STE, sid } };
+    if (span === 0 || span > 11 || span > split + 1 || index >= 2 ** (span - 1)) return badSid();
     return { addr: Number(fldAddr(l1, 'L1STD', 'L2PTR')) + index * R.SMMU_STE_SIZE };
   }
 
@@ -409,7 +416,7 @@ export class Smmuv3 implements DmaTranslator {
         const cdKey = ssid ?? -1;
         let cd = look.entry.cds.get(cdKey);
         if (cd === undefined) {
-          const got = this.fetchCd(sid, ssid ?? 0, ste, look.entry);
+          const got = this.fetchCd(sid, ssid ?? 0, ste, look.entry, req.iova);
           if ('event' in got) return this.fault(got.event, sid, req);
           cd = got.cd;
           look.entry.cds.set(cdKey, cd);
@@ -472,7 +479,7 @@ export class Smmuv3 implements DmaTranslator {
   }
 
   /** Fetches and decodes the CD of (sid, ssid), translating CD addresses through stage 2 when nested. */
-  private fetchCd(sid: number, ssid: number, ste: SteConfig & { kind: 'translate' }, entry: StreamEntry): { cd: CdEntry } | { event: SmmuEvent | null } {
+  private fetchCd(sid: number, ssid: number, ste: SteConfig & { kind: 'translate' }, entry: StreamEntry, iova: number): { cd: CdEntry } | { event: SmmuEvent | null } {
     const s1 = ste.s1!;
     const ssv = s1.cdMax !== 0 ? ssid : undefined;
     const ipaToPa = (ipa: bigint): { pa: number } | { event: SmmuEvent | null } => {
@@ -481,7 +488,7 @@ export class Smmuv3 implements DmaTranslator {
       if (st === A.ST_OK) return { pa: entry.s2.outputAddress };
       const info = smmuEventFor(st, 2, 0);
       const rec = st === A.ST_EXT_ABORT || ste.s2!.record;
-      return { event: rec && info ? { id: info.id, sid, ssid: ssv, s2: true, cls: R.SMMU_EVT_FAULT_CLASS_CD, inputAddr: ipa, ipa, rnw: true } : null };
+      return { event: rec && info ? { id: info.id, sid, ssid: ssv, s2: true, cls: R.SMMU_EVT_FAULT_CLASS_CD, inputAddr: BigInt(iova), ipa, rnw: true } : null };
     };
     let cdIpa = s1.ctxPtr;
     if (s1.fmt !== 0) {
@@ -492,7 +499,8 @@ export class Smmuv3 implements DmaTranslator {
       const b = new Uint8Array(8);
       if (this.memory.readBytes(t.pa, b) !== MemTx.OK) return { event: { id: R.SMMU_EVENT_F_CD_FETCH, sid, ssid: ssv, fetchAddr: BigInt(t.pa) } };
       const l1 = toWords(b, 1);
-      if (fld(l1, 'L1CD', 'V') === 0n) return { event: { id: R.SMMU_EVENT_C_BAD_CD, sid, ssid: ssv } };
+      // IHI 0070 5.3.1: an L1CD with V = 0 is C_BAD_SUBSTREAMID.
+      if (fld(l1, 'L1CD', 'V') === 0n) return { event: { id: R.SMMU_EVENT_C_BAD_SUBSTREAMID, sid, ssid } };
       cdIpa = fldAddr(l1, 'L1CD', 'L2PTR') + BigInt((ssid % 2 ** split) * R.SMMU_CD_SIZE);
     } else {
       cdIpa += BigInt(ssid * R.SMMU_CD_SIZE);

@@ -2,13 +2,14 @@
 // entry's Config uses are read or checked: Linux's hitless updates rely on the rest being
 // ignored (g.1 last bullet).
 //
-// Choices where the sources leave room (each tested in test/hw/smmuv3/ste.test.ts):
-// * Config 0b001-0b011 (bit 2 clear, not 0b000) are reserved: C_BAD_STE. QEMU treats them as
-//   abort; we follow the spec's intent that reserved encodings are ILLEGAL.
-// * S2S = 1, S1STALLD = 1 and S2ENDI = 1 are C_BAD_STE: no stall model (IDR0.STALL_MODEL = 1)
-//   and little-endian tables only (IDR0.TTENDIAN = 2), as QEMU.
+// Spec facts (IHI 0070 5.2, 5.2.2 SteIllegal), each tested in test/hw/smmuv3/ste.test.ts:
+// * Config 0b001-0b011 are "Reserved (behaves as 0b000)": abort, no event (as QEMU).
+// * S1STALLD = 1 and S2S = 1 are ILLEGAL without stalls (IDR0.STALL_MODEL = 0b01); S2ENDI = 1
+//   is C_BAD_STE here because tables are little-endian only (IDR0.TTENDIAN = 0b10).
 // * S2HA / S2HD need IDR0.HTTU >= 1 / 2; S2FWB needs IDR3.FWB (never advertised): C_BAD_STE.
-// * STRW = 2 (EL2) needs IDR0.HYP (never advertised); 1 and 3 are reserved: C_BAD_STE.
+// * STRW = EL2 without IDR0.Hyp is IGNORED (behaves as NS-EL1); STRW = 0bx1 is ILLEGAL.
+// * EATS is IGNORED when IDR0.ATS = 0; S1CDMax > IDR1.SSIDSIZE is ILLEGAL (ignored when
+//   SSIDSIZE = 0, where substreams do not exist and S1CDMax reads as 0).
 import * as R from '../../regs/generated/smmuv3.ts';
 import { fld, fldAddr, fldn } from './fields.ts';
 import type { Smmuv3Features } from './features.ts';
@@ -53,8 +54,7 @@ const S2_GRANULES = [4096, 65536, 16384] as const; // S2TG / TG0 encoding
 export function decodeSte(w: readonly bigint[], f: Smmuv3Features): SteConfig {
   if (fld(w, 'STE', 'V') === 0n) return { kind: 'bad' };
   const config = fldn(w, 'STE', 'CONFIG');
-  if (config === R.SMMU_STE_CONFIG_ABORT) return { kind: 'abort' };
-  if ((config & 4) === 0) return { kind: 'bad' };
+  if ((config & 4) === 0) return { kind: 'abort' }; // 0b000, and reserved 0b001-0b011 behave as it
   if (config === R.SMMU_STE_CONFIG_BYPASS) return { kind: 'bypass' };
   const s1on = (config & 1) !== 0;
   const s2on = (config & 2) !== 0;
@@ -63,18 +63,15 @@ export function decodeSte(w: readonly bigint[], f: Smmuv3Features): SteConfig {
   let s1: S1Config | null = null;
   if (s1on) {
     const fmt = fldn(w, 'STE', 'S1FMT');
-    const cdMax = fldn(w, 'STE', 'S1CDMAX');
-    if (fmt === 3 || (fmt !== 0 && !f.cd2l)) return { kind: 'bad' };
+    const cdMax = f.ssidSize === 0 ? 0 : fldn(w, 'STE', 'S1CDMAX');
     if (cdMax > f.ssidSize) return { kind: 'bad' };
+    // S1Fmt is used only with substreams (S1CDMax != 0).
+    if (cdMax !== 0 && (fmt === 3 || (fmt !== 0 && !f.cd2l))) return { kind: 'bad' };
     const dss = fldn(w, 'STE', 'S1DSS');
     if (cdMax !== 0 && dss === 3) return { kind: 'bad' };
     if (fld(w, 'STE', 'S1STALLD') !== 0n) return { kind: 'bad' };
-    const strw = fldn(w, 'STE', 'STRW');
-    if (strw !== 0) return { kind: 'bad' };
-    s1 = { ctxPtr: fldAddr(w, 'STE', 'S1CONTEXTPTR'), fmt, cdMax, dss };
-  } else {
-    // A stage-2-only stream: STRW must still be a legal world.
-    if (fldn(w, 'STE', 'STRW') !== 0) return { kind: 'bad' };
+    if ((fldn(w, 'STE', 'STRW') & 1) !== 0) return { kind: 'bad' };
+    s1 = { ctxPtr: fldAddr(w, 'STE', 'S1CONTEXTPTR'), fmt: cdMax !== 0 ? fmt : 0, cdMax, dss };
   }
 
   let s2: S2Config | null = null;

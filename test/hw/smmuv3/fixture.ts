@@ -19,7 +19,7 @@ export const STRTAB = RAM_BASE + 0x10_0000; // linear stream table, 2^8 STEs
 export const CMDQ = RAM_BASE + 0x20_0000; // 2^8 commands
 export const EVTQ = RAM_BASE + 0x21_0000; // 2^4 events
 export const CDTAB = RAM_BASE + 0x22_0000;
-export const PGT = RAM_BASE + 0x30_0000; // page tables from here
+export const PGT = RAM_BASE + 0x40_0000; // page tables from here (its own 2 MiB block)
 export const LINES = { eventq: 0, priq: 1, cmdqSync: 2, gerror: 3 };
 
 export interface Pulse {

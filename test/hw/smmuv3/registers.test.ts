@@ -37,12 +37,19 @@ test("'full' preset: both stages, HTTU, MSI, ATS, PRI, CD2L, SSIDSIZE 20, 52-bit
 
 test('CR0ACK and IRQ_CTRLACK follow each write exactly; the ack registers are read-only', () => {
   const t = smmuFixture();
-  for (const v of [0x8, 0xc, 0xd, 0x1d, 0x0]) {
+  for (const v of [0x8, 0xc, 0xd, 0x0]) {
     t.w32(R.SMMU_CR0, v);
     assert.is(t.r32(R.SMMU_CR0ACK), v);
   }
   t.w32(R.SMMU_CR0ACK, 0xff);
   assert.is(t.r32(R.SMMU_CR0ACK), 0);
+  // PRIQEN and ATSCHK are RES0 without PRI / ATS (IHI 0070 6.3.9): neither stored nor acknowledged.
+  t.w32(R.SMMU_CR0, 0x1f);
+  assert.is(t.r32(R.SMMU_CR0), 0xd);
+  assert.is(t.r32(R.SMMU_CR0ACK), 0xd);
+  const full = smmuFixture({ preset: 'full' });
+  full.w32(R.SMMU_CR0, 0x1f);
+  assert.is(full.r32(R.SMMU_CR0ACK), 0x1f, 'with PRI and ATS every enable is acknowledged');
   t.w32(R.SMMU_IRQ_CTRL, 5);
   assert.is(t.r32(R.SMMU_IRQ_CTRLACK), 5);
   t.w32(R.SMMU_IRQ_CTRL, 0);

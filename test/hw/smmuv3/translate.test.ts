@@ -11,7 +11,7 @@ const SID = 0x10;
 const ASID = 0x1e20;
 const PA = 0x4060_0000; // inside RAM
 
-function s1Setup(maps = [{ iova: 0x8080604000, pa: PA }, { iova: 0x1000, pa: PA + 0x1000, ap: 3 }], cdExtra = {}) {
+function s1Setup(maps: { iova: number; pa: number; ap?: number; af?: boolean }[] = [{ iova: 0x8080604000, pa: PA }, { iova: 0x1000, pa: PA + 0x1000, ap: 3 }], cdExtra = {}) {
   const t = smmuFixture();
   t.bringUp();
   const ttb = buildS1(t.put64, maps);
@@ -51,7 +51,10 @@ test('F_TRANSLATION for an unmapped IOVA: record bytes (EventID, SID, RnW, CLASS
   assert.is(fldn(e, 'EVT_FAULT', 'CLASS'), R.SMMU_EVT_FAULT_CLASS_IN);
   assert.is(fld(e, 'EVT_FAULT', 'INPUT_ADDR'), 0x5000_0123n);
   assert.is(e[0], BigInt(R.SMMU_EVENT_F_TRANSLATION) | (BigInt(SID) << 32n), 'dw0 exactly: EventID | SID << 32');
-  assert.is(e[1], 1n << 35n, 'dw1 exactly: RnW');
+  // dw1: RnW (bit 35) and CLASS = IN (bits 41:40 = 0b10): IHI 0070 7.3.13 "If fault occurs at
+  // stage 1, S2 == 0 and CLASS == IN". QEMU 7.2 leaves CLASS = 0 (a deviation; see
+  // test/machines/virt-fixtures.test.ts).
+  assert.is(e[1], (1n << 35n) | (2n << 40n), 'dw1 exactly: RnW, CLASS = IN');
   assert.is(t.r32(R.SMMU_EVENTQ_PROD), 1);
   assert.equal(t.pulses, [{ line: LINES.eventq, level: true }, { line: LINES.eventq, level: false }]);
 });
