@@ -29,13 +29,19 @@
 //  - iova_to_phys: the output address, 0 when not mapped; an iova beyond the aperture gives
 //    (phys_addr_t)-ERANGE in Linux, reported here as -ERANGE.
 // Pages freed by an operation are handed back at its end, in the order Linux's free list
-// holds them (Linux frees them after the IOTLB sync of the same operation).
+// holds them (Linux frees them after the IOTLB sync of the same operation); past PEND_MAX
+// pages in one operation the rest are freed at once (only their reuse order can differ).
+// Not modelled: IOTLB gathers (the caller flushes the whole range it unmapped), dirty
+// tracking (read_and_clear_dirty), and the map_pages quirk's PT_WARN_ON for a len that is not
+// a multiple of the chosen leaf size (the whole last leaf is installed and counted, as upstream).
 //
 // The pre-2025 driver (drivers/iommu/intel/iommu.c: intel_iommu_map_pages / __domain_mapping,
 // intel_iommu_unmap_pages / dma_pte_clear_range, intel_iommu_iova_to_phys / pfn_to_dma_pte)
 // differed: map_pages refused a pgsize other than 4K/2M/1G and an iova|paddr not aligned to
-// pgsize with -EINVAL, an address beyond the domain width with -EFAULT, and mapping over a
-// present PTE with -EBUSY after a WARN ("DMA PTE for vPFN ... already set"); it chose
+// pgsize with -EINVAL and an address beyond the domain width with -EFAULT; mapping over a
+// present PTE kept the old entry (cmpxchg from 0 failed), printed "DMA PTE for vPFN ...
+// already set", hit WARN_ON(1) and carried on, so map_pages still returned 0 (every version
+// of __domain_mapping checked, 3.x to 6.x, behaves so; none returns -EBUSY there); it chose
 // superpages per chunk from the supported levels; unmap of any part of a superpage removed the
 // whole superpage and returned its size, and unmap of a hole still returned the size asked;
 // SNP was set from domain->set_pte_snp (older still: IOMMU_CACHE && snooping), as here.
