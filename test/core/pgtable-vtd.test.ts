@@ -136,6 +136,18 @@ test('superpages: 2M and 1G leaves carry PS; 512 x 4K at 2M-aligned iova and pad
   assert.is(walk(walker, 6 * M2 + 5 * K4).pageShift, 12);
 });
 
+test('the leaf size is chosen once for the whole range (pt_compute_best_pgsize): 513 x 4K aligned installs two 2M leaves', () => {
+  const { pt } = mk();
+  // len = 2M + 4K: the largest power of two <= len is 2M and iova/paddr are 2M aligned, so
+  // every slot is a 2M leaf and the last one covers past the requested length (upstream maps,
+  // and reports, the whole leaf).
+  assert.is(pt.map(0, 4 * M2, K4, 513, R), 2 * M2);
+  assert.equal([pt.iovaToPhys(M2 + 0x3000), entryAt(pt, M2, 1) & PTE_PS], [5 * M2 + 0x3000, PTE_PS]);
+  // 3 x 4K: the largest power of two <= 12K is 8K, so 4K leaves.
+  assert.is(pt.map(G1, 0, K4, 3, R), 3 * K4);
+  assert.is(entryAt(pt, G1 + 2 * K4, 0), BigInt(2 * K4) | PTE_R);
+});
+
 test('superpages only as CAP.SLLPS allows: without 2M support a 2M request is 512 PTEs', () => {
   const { pt, walker } = mk({ pages2M: false, pages1G: false });
   assert.is(pt.map(M2, 2 * M2, M2, 1, R | W), M2);
