@@ -41,3 +41,4 @@ export { ST_OK } from './core/walk-abi.ts';
 export { Iotlb } from './core/iotlb.ts';
 export { Translator } from './core/translate.ts';
 export type { TranslatorBinding, TranslateOutcome } from './core/translate.ts';
+export { VtdSsPageTable, vtdSsGeometry, ENXIO, EOVERFLOW, EADDRINUSE, type VtdSsWriterConfig, type VtdSsGeometry, type VtdTablePage } from './core/pgtable-vtd.ts';

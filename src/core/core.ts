@@ -75,6 +75,25 @@ export interface CoreExports {
   xlate_batch_out_ptr(): number;
   xlate_batch(b: number, n: number): number;
   xlate_abi(key: number): number;
+  // VT-d second-stage page-table writer (assembly/pgtable/vtd.ts; facade in pgtable-vtd.ts).
+  pgt_vtd_record_size(): number;
+  pgt_vtd_records(ptr: number, capacity: number): void;
+  pgt_vtd_create(h: number, top: number, vasz: number, oasz: number, pgsizeBitmap: number, feat: number): number;
+  pgt_vtd_destroy(h: number): number;
+  pgt_vtd_map(h: number, iova: number, paddr: number, pgsize: number, pgcount: number, prot: number): number;
+  pgt_vtd_map_w(h: number, iovaLo: number, iovaHi: number, paddrLo: number, paddrHi: number, pgsize: number, pgcount: number, prot: number): number;
+  pgt_vtd_mapped(): number;
+  pgt_vtd_unmap(h: number, iova: number, pgsize: number, pgcount: number): number;
+  pgt_vtd_unmap_w(h: number, iovaLo: number, iovaHi: number, pgsize: number, pgcount: number): number;
+  pgt_vtd_iova_to_phys(h: number, iova: number): number;
+  pgt_vtd_iova_to_phys_w(h: number, iovaLo: number, iovaHi: number): number;
+  pgt_vtd_pgd(h: number): number;
+  pgt_vtd_live(h: number): number;
+  pgt_vtd_warnings(h: number): number;
+  pgt_vtd_has_mappings(h: number): number;
+  pgt_vtd_cache_flushes(h: number): number;
+  pgt_vtd_features(h: number): number;
+  pgt_vtd_set_features(h: number, feat: number): number;
 }
 
 /**
