@@ -4,6 +4,7 @@ import { runPgtableBench } from './pgtable.bench.ts';
 import { runWalkBench } from './walk.bench.ts';
 import { runIotlbBench } from './iotlb.bench.ts';
 import { runTranslateBench } from './translate.bench.ts';
+import { runSmmuv3Bench } from './smmuv3.bench.ts';
 import { RegisterFile } from '../src/regs/register-file.ts';
 import { BLOCKS } from '../src/regs/generated/index.ts';
 
@@ -28,3 +29,6 @@ runIotlbBench();
 
 console.log('\n== Translate = IOTLB lookup + walk on a miss + insert (targets: per call >= 60 M hits/s and >= 15 M misses/s; batched >= 200 M hits/s; >= 1.5x / 3x the TS reference)');
 runTranslateBench();
+
+console.log('\n== SMMUv3 translate through the public API (STE/CD resolved) vs the core alone and a TS reference');
+runSmmuv3Bench();

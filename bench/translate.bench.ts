@@ -28,7 +28,7 @@ const BATCH = 1024;
 /** A privileged (device) read: VMSA pages without AP[1] refuse unprivileged access. */
 const ACC = A.ACC_PRIV;
 
-interface Format {
+export interface Format {
   name: string;
   kind: number;
   /** log2 of the leaf page. */
@@ -75,7 +75,7 @@ function radixWalk(dv: DataView, root: number, va: number, levels: number, pageS
   return -1;
 }
 
-const FORMATS: Format[] = [
+export const FORMATS: Format[] = [
   {
     name: 'VMSAv8-64 S1 4K',
     kind: IotlbKind.SMMU_S1,
@@ -103,7 +103,7 @@ const FORMATS: Format[] = [
 ];
 
 /** The reference: a FIFO TLB of `capacity` pages in a Map over the format's minimal TS walker. */
-class RefTranslate {
+export class RefTranslate {
   private readonly map = new Map<number, number>();
   private readonly order: number[] = [];
   private head = 0;

@@ -145,6 +145,16 @@ export class Translator {
     this.views();
     return this.f64v[(this.resW >>> 1) + X.XR_OA / 8]!;
   }
+  /** Privileged RWX | unprivileged RWX << 3 of the last successful translate. */
+  get permAll(): number {
+    this.views();
+    return this.u32v[this.resW + X.XR_PERM_ALL / 4]!;
+  }
+  /** log2 of the last successful translation's size. */
+  get pageShift(): number {
+    this.views();
+    return this.u32v[this.resW + X.XR_PAGE_SHIFT / 4]!;
+  }
   get fromTlb(): boolean {
     this.views();
     return this.u32v[this.resW + X.XR_SOURCE / 4] === X.XS_TLB;

@@ -129,6 +129,8 @@ export class Smmuv3 implements DmaTranslator {
       // Enables take effect at once: CR0ACK follows (Linux polls for equality).
       r.set('CR0', v & cr0Mask);
       r.set('CR0ACK', v & cr0Mask);
+      this.cr0 = v & cr0Mask;
+      this.forget();
       this.processCommands();
     });
     r.onWrite('IRQ_CTRL', (v) => r.set('IRQ_CTRLACK', v & 7));
@@ -142,13 +144,13 @@ export class Smmuv3 implements DmaTranslator {
     r.onWrite('CMDQ_PROD', () => this.processCommands());
   }
 
-  private get cr0(): number {
-    return this.regs.get('CR0');
-  }
+  /** CR0 as last written (kept here: the translate path reads it on every access). */
+  private cr0 = 0;
 
   /** Device reset: registers to their reset values, caches emptied. */
   reset(): void {
     this.regs.reset();
+    this.cr0 = this.regs.get('CR0');
     this.dropAllStreams();
     this.iotlb.invalidateAll();
   }
@@ -280,10 +282,12 @@ export class Smmuv3 implements DmaTranslator {
 
   /** CFGI_STE / CFGI_STE_RANGE / CFGI_ALL: forget streams [first, last]. */
   invalidateStreams(first: number, last: number): void {
+    this.forget();
     for (const sid of [...this.streams.keys()]) if (sid >= first && sid <= last) this.dropStream(sid);
   }
   /** CFGI_CD / CFGI_CD_ALL: forget the CDs of `sid` (all of them when ssid is undefined). */
   invalidateCds(sid: number, ssid?: number): void {
+    this.forget();
     const s = this.streams.get(sid);
     if (s === undefined) return;
     for (const [k, cd] of [...s.cds]) {
@@ -296,6 +300,7 @@ export class Smmuv3 implements DmaTranslator {
     for (const sid of [...this.streams.keys()]) this.dropStream(sid);
   }
   private dropStream(sid: number): void {
+    this.forget();
     const s = this.streams.get(sid);
     if (s === undefined) return;
     for (const cd of s.cds.values()) this.disposeCd(cd);
@@ -380,11 +385,70 @@ export class Smmuv3 implements DmaTranslator {
 
   // ---- translation --------------------------------------------------------------------------
 
+  // The last resolution (stream, substream -> Translator), so a device's run of accesses skips
+  // the STE/CD lookups. Anything that can change a resolution clears it (CFGI, CR0, reset).
+  private memoSid = -1;
+  private memoPasid: number | undefined = undefined;
+  private memo: { tr: Translator; ssid: number | undefined; record: boolean; ste: SteConfig } | null = null;
+  private forget(): void {
+    this.memo = null;
+    this.memoSid = -1;
+  }
+
   translate(req: TranslateRequest): TranslateResult {
-    const sid = req.requester.streamId;
+    let r: TranslateResult | { tr: Translator; ssid: number | undefined; record: boolean; ste: SteConfig };
+    if (this.memo !== null && req.requester.streamId === this.memoSid && req.pasid === this.memoPasid) r = this.memo;
+    else {
+      r = this.resolve(req);
+      if ('tr' in r) {
+        this.memo = r;
+        this.memoSid = req.requester.streamId;
+        this.memoPasid = req.pasid;
+      }
+    }
+    if (!('tr' in r)) return r;
     const write = (req.access & Access.WRITE) !== 0;
-    const perm = write ? Access.WRITE : Access.READ;
-    const exec = (req.access & Access.EXEC) !== 0;
+    const acc = (write ? A.ACC_WRITE : 0) | ((req.access & Access.EXEC) !== 0 ? A.ACC_EXEC : 0) | (req.privileged ? A.ACC_PRIV : 0);
+    const pa = r.tr.translate(req.iova, acc);
+    if (pa >= 0) {
+      return { ok: true, pa, perm: permToAccess(r.tr.permAll, req.privileged ?? false) | (write ? Access.WRITE : Access.READ), pageSize: 2 ** r.tr.pageShift };
+    }
+    return this.walkFault(r.tr, req.requester.streamId, r.ssid, req, r.record, r.ste);
+  }
+
+  /**
+   * Translates many accesses of one stream (and substream) in one call into the core: the STE
+   * and CD are resolved once, then the IOTLB/walk runs batched. Writes output addresses and
+   * statuses (ST_*: 0 = translated); every faulting access is then handled one at a time, so
+   * its event is recorded exactly as translate() would. Returns how many were translated.
+   */
+  translateBatch(streamId: number, iovas: Float64Array, access: number, out: Float64Array, status: Uint32Array, opts: { pasid?: number; privileged?: boolean } = {}): number {
+    const req: TranslateRequest = { requester: { name: `sid${streamId}`, segment: 0, requesterId: streamId, streamId }, iova: iovas[0] ?? 0, access, pasid: opts.pasid, privileged: opts.privileged };
+    const r = this.resolve(req);
+    if (!('tr' in r)) {
+      // Bypass, abort or a configuration error: the same answer for every access (one event each).
+      let ok = 0;
+      for (let i = 0; i < iovas.length; i++) {
+        const x = i === 0 ? r : this.resolve({ ...req, iova: iovas[i]! });
+        const t = 'tr' in x ? null : x;
+        out[i] = t !== null && t.ok ? iovas[i]! : 0;
+        status[i] = t !== null && t.ok ? A.ST_OK : A.ST_BAD_CONFIG;
+        if (t !== null && t.ok) ok++;
+      }
+      return ok;
+    }
+    const write = (access & Access.WRITE) !== 0;
+    const acc = (write ? A.ACC_WRITE : 0) | ((access & Access.EXEC) !== 0 ? A.ACC_EXEC : 0) | (opts.privileged ? A.ACC_PRIV : 0);
+    const ok = r.tr.translateBatch(iovas, acc, out, status);
+    if (ok !== iovas.length) {
+      for (let i = 0; i < iovas.length; i++) if (status[i] !== A.ST_OK) this.translate({ ...req, iova: iovas[i]! });
+    }
+    return ok;
+  }
+
+  /** Finds what translates `req`: a Translator, or the final answer (bypass, abort, recorded fault). */
+  private resolve(req: TranslateRequest): TranslateResult | { tr: Translator; ssid: number | undefined; record: boolean; ste: SteConfig } {
+    const sid = req.requester.streamId;
     if ((this.cr0 & R.SMMU_CR0_SMMUEN_MASK) === 0) {
       // SMMU disabled: GBPA decides (g.3); no STE is read and nothing is recorded.
       if ((this.regs.get('GBPA') & R.SMMU_GBPA_ABORT_MASK) !== 0) return { ok: false, fault: 'GBPA_ABORT' };
@@ -396,47 +460,30 @@ export class Smmuv3 implements DmaTranslator {
     if (ste.kind === 'abort') return { ok: false, fault: 'STE_ABORT' };
     if (ste.kind === 'bypass') return { ok: true, pa: req.iova, perm: Access.READ | Access.WRITE, pageSize: 4096 };
     if (ste.kind === 'bad') return this.fault({ id: R.SMMU_EVENT_C_BAD_STE, sid }, sid, req);
-    let tr: Translator | undefined;
-    let record = true;
-    let ssid = req.pasid;
-    if (ste.s1 !== null) {
-      const s1 = ste.s1;
-      if (ssid !== undefined) {
-        if (s1.cdMax === 0 || ssid >= 2 ** s1.cdMax) return this.fault({ id: R.SMMU_EVENT_C_BAD_SUBSTREAMID, sid, ssid }, sid, req);
-      } else if (s1.cdMax !== 0) {
-        if (s1.dss === 0) return this.fault({ id: R.SMMU_EVENT_F_STREAM_DISABLED, sid }, sid, req);
-      }
-      const bypassS1 = ssid === undefined && s1.cdMax !== 0 && s1.dss === 1;
-      if (bypassS1) {
-        if (look.entry.s2 === undefined) return { ok: true, pa: req.iova, perm: Access.READ | Access.WRITE, pageSize: 4096 };
-        if (look.entry.s2tr === undefined) look.entry.s2tr = new Translator(this.core, { walker: look.entry.s2, tlb: this.iotlb, kind: IotlbKind.SMMU_S2, vmid: ste.vmid });
-        tr = look.entry.s2tr;
-        record = ste.s2!.record;
-      } else {
-        const cdKey = ssid ?? -1;
-        let cd = look.entry.cds.get(cdKey);
-        if (cd === undefined) {
-          const got = this.fetchCd(sid, ssid ?? 0, ste, look.entry, req.iova);
-          if ('event' in got) return this.fault(got.event, sid, req);
-          cd = got.cd;
-          look.entry.cds.set(cdKey, cd);
-        }
-        if (cd.cd === null || cd.tr === undefined) return this.fault({ id: R.SMMU_EVENT_C_BAD_CD, sid, ssid }, sid, req);
-        tr = cd.tr;
-        record = cd.cd.record;
-      }
-    } else {
-      tr = look.entry.s2tr!;
-      record = ste.s2!.record;
-      ssid = undefined;
+    if (ste.s1 === null) return { tr: look.entry.s2tr!, ssid: undefined, record: ste.s2!.record, ste };
+    const s1 = ste.s1;
+    const ssid = req.pasid;
+    if (ssid !== undefined) {
+      if (s1.cdMax === 0 || ssid >= 2 ** s1.cdMax) return this.fault({ id: R.SMMU_EVENT_C_BAD_SUBSTREAMID, sid, ssid }, sid, req);
+    } else if (s1.cdMax !== 0 && s1.dss === 0) {
+      return this.fault({ id: R.SMMU_EVENT_F_STREAM_DISABLED, sid }, sid, req);
     }
-    const acc = (write ? A.ACC_WRITE : 0) | (exec ? A.ACC_EXEC : 0) | (req.privileged ? A.ACC_PRIV : 0);
-    const pa = tr.translate(req.iova, acc);
-    if (pa >= 0) {
-      const o = tr.outcome();
-      return { ok: true, pa, perm: permToAccess(o.permAll, req.privileged ?? false) | perm, pageSize: 2 ** o.pageShift };
+    if (ssid === undefined && s1.cdMax !== 0 && s1.dss === 1) {
+      // S1DSS = bypass: traffic without a substream skips stage 1.
+      if (look.entry.s2 === undefined) return { ok: true, pa: req.iova, perm: Access.READ | Access.WRITE, pageSize: 4096 };
+      if (look.entry.s2tr === undefined) look.entry.s2tr = new Translator(this.core, { walker: look.entry.s2, tlb: this.iotlb, kind: IotlbKind.SMMU_S2, vmid: ste.vmid });
+      return { tr: look.entry.s2tr, ssid: undefined, record: ste.s2!.record, ste };
     }
-    return this.walkFault(tr, sid, ssid, req, record, ste);
+    const cdKey = ssid ?? -1;
+    let cd = look.entry.cds.get(cdKey);
+    if (cd === undefined) {
+      const got = this.fetchCd(sid, ssid ?? 0, ste, look.entry, req.iova);
+      if ('event' in got) return this.fault(got.event, sid, req);
+      cd = got.cd;
+      look.entry.cds.set(cdKey, cd);
+    }
+    if (cd.cd === null || cd.tr === undefined) return this.fault({ id: R.SMMU_EVENT_C_BAD_CD, sid, ssid }, sid, req);
+    return { tr: cd.tr, ssid, record: cd.cd.record, ste };
   }
 
   /** Builds the event for a failed walk (d.1) and records it unless recording is off. */
@@ -537,6 +584,7 @@ export class Smmuv3 implements DmaTranslator {
     if (s.type !== 'smmuv3' || s.version !== 1) throw new Error(`Smmuv3.restore: expected an smmuv3 snapshot of version 1, got ${s.type} v${s.version}`);
     this.dropAllStreams();
     this.regs.loadState(s.state.regs);
+    this.cr0 = this.regs.get('CR0');
     this.iotlb.restore(s.state.iotlb);
   }
 }
