@@ -42,3 +42,9 @@ export { Iotlb } from './core/iotlb.ts';
 export { Translator } from './core/translate.ts';
 export type { TranslatorBinding, TranslateOutcome } from './core/translate.ts';
 export { VtdSsPageTable, vtdSsGeometry, ENXIO, EOVERFLOW, EADDRINUSE, type VtdSsWriterConfig, type VtdSsGeometry, type VtdTablePage } from './core/pgtable-vtd.ts';
+// IOMMU models
+export { Smmuv3, SMMU_WINDOW } from './hw/smmuv3/smmuv3.ts';
+export type { Smmuv3Options, Smmuv3Irqs } from './hw/smmuv3/smmuv3.ts';
+export { QEMU_72 as SMMUV3_QEMU_72, FULL as SMMUV3_FULL, idRegisters as smmuv3IdRegisters } from './hw/smmuv3/features.ts';
+export type { Smmuv3Features } from './hw/smmuv3/features.ts';
+export type { SmmuEvent } from './hw/smmuv3/events.ts';

@@ -27,8 +27,13 @@ test('the README bridge example runs and prints what its comments say', async ()
   assert.equal(lines.slice(0, 2), ['29c08086', '78']);
 });
 
-test('the README page-table example runs and prints what its comments say', async () => {
+test('the README SMMUv3 example runs and prints what its comments say', async () => {
   const lines = await runExample(1);
+  assert.equal(lines, ['d40101a', 'false']);
+});
+
+test('the README page-table example runs and prints what its comments say', async () => {
+  const lines = await runExample(2);
   assert.equal(lines.slice(0, 3), ['2097152', '410abcde', '2097152']);
   assert.equal(lines.slice(4), ['true 41234234', 'permission 3']);
 });

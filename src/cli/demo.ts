@@ -10,6 +10,7 @@ import { EDU_REG } from '../platform/devices/edu.ts';
 import { MCH_PCIEXBAR, MCH_PCIEXBAREN } from '../platform/machines/q35-mch.ts';
 import { PCI_BASE_ADDRESS_0, PCI_CLASS_REVISION, PCI_COMMAND, PCI_COMMAND_MASTER, PCI_COMMAND_MEMORY, PCI_VENDOR_ID } from '../platform/pci/regs.ts';
 import { formatBdf } from '../bridge/dma.ts';
+import { runSmmuv3Demo } from './demo-smmuv3.ts';
 
 const hex = (n: number | bigint, w = 8) => '0x' + n.toString(16).padStart(w, '0');
 
@@ -91,12 +92,11 @@ export function runDemo(args: string[]): number {
   }
 
   console.log('\n-- register files generated from regmaps/ (reset state, QEMU 7.2 defaults), decoded');
-  console.log('   SMMUv3 (will sit at 0x09050000 on virt):');
-  const smmu = new RegisterFile(BLOCKS.smmuv3!);
-  console.log(indent(smmu.dump({ only: ['IDR0', 'IDR1', 'IDR3', 'IDR5', 'AIDR', 'CR0', 'GBPA', 'CMDQ_BASE', 'EVENTQ_BASE'] })));
   console.log('   VT-d (will sit at 0xFED90000 on q35):');
   const vtd = new RegisterFile(BLOCKS.vtd!);
   console.log(indent(vtd.dump({ only: ['VER', 'CAP', 'ECAP', 'GSTS', 'FSTS', 'FECTL', 'IECTL'] })));
+  console.log('');
+  runSmmuv3Demo((l) => console.log(l));
   console.log('\nTry: npx iommu-model describe vtd CAP.SAGAW   |   npx iommu-model qtest -machine q35 -device edu -qtest stdio');
   return 0;
 }
