@@ -19,7 +19,7 @@ import { PRESETS, QEMU_72, checkFeatures, idRegisters, type Smmuv3Features } fro
 import { decodeSte, type SteConfig } from './ste.ts';
 import { decodeCd, type CdConfig } from './cd.ts';
 import { EVENT_NAMES, encodeEvent, type SmmuEvent } from './events.ts';
-import { fld, fldAddr, fldn, fromWords, toWords } from './fields.ts';
+import { fld, fldAddr, fldn, fromWords, setFld, toWords } from './fields.ts';
 import { qempty, qfull, qinc, qindex, qptr } from './queue.ts';
 import { executeCommand, type CommandOutcome } from './commands.ts';
 
@@ -93,7 +93,9 @@ export class Smmuv3 implements DmaTranslator {
     this.irqs = opts.irqs ?? {};
     this.trace = opts.trace;
     const ids = idRegisters(f);
-    this.regs = new RegisterFile(BLOCKS.smmuv3!, { name: this.name, resets: { IDR0: ids.IDR0, IDR1: ids.IDR1, IDR3: ids.IDR3, IDR5: ids.IDR5, AIDR: ids.AIDR } });
+    // The PRI queue registers exist only with IDR0.PRI (QEMU has none).
+    const include = f.pri ? ['PRIQ_BASE', 'PRIQ_PROD', 'PRIQ_CONS', 'PRIQ_IRQ_CFG0', 'PRIQ_IRQ_CFG1', 'PRIQ_IRQ_CFG2'] : [];
+    this.regs = new RegisterFile(BLOCKS.smmuv3!, { name: this.name, include, resets: { IDR0: ids.IDR0, IDR1: ids.IDR1, IDR3: ids.IDR3, IDR5: ids.IDR5, AIDR: ids.AIDR } });
     this.iotlb = new Iotlb(this.core, opts.iotlb);
     this.installHooks();
     const regs = this.regs;
@@ -228,6 +230,54 @@ export class Smmuv3 implements DmaTranslator {
     if ((this.regs.get('IRQ_CTRL') & R.SMMU_IRQ_CTRL_EVENTQ_IRQEN_MASK) !== 0) {
       this.signal('EVENTQ_IRQ_CFG', this.irqs.eventq, R.SMMU_GERROR_MSI_EVENTQ_ABT_ERR_MASK);
     }
+  }
+
+  // ---- PRI queue ----------------------------------------------------------------------------
+
+  /**
+   * A PCIe Page Request from an endpoint (ATS/PRI), as the SMMU receives it: written to the PRI
+   * queue (16-byte entries, smmuv3.md d.3) when PRI is implemented and CR0.PRIQEN = 1. Returns
+   * false when it was not queued: PRI absent or disabled, queue full (PRIQ_PROD.OVFLG toggles once
+   * per overflow condition, like the event queue), or a write abort (GERROR.PRIQ_ABT_ERR).
+   * Software answers with CMD_PRI_RESP.
+   */
+  pageRequest(r: { sid: number; ssid?: number; addr: number | bigint; read?: boolean; write?: boolean; exec?: boolean; priv?: boolean; prgi: number; last?: boolean }): boolean {
+    if (!this.features.pri || (this.cr0 & R.SMMU_CR0_PRIQEN_MASK) === 0) return false;
+    if (this.gerrorActive(R.SMMU_GERROR_PRIQ_ABT_ERR_MASK)) return false;
+    const baseReg = (BigInt(this.regs.getHi('PRIQ_BASE')) << 32n) | BigInt(this.regs.getLo('PRIQ_BASE'));
+    const log2 = Math.min(Number(baseReg & R.SMMU_PRIQ_BASE_LOG2SIZE_MASK), this.features.priqs);
+    const base = Number(baseReg & R.SMMU_PRIQ_BASE_ADDR_MASK);
+    const prod = this.regs.get('PRIQ_PROD');
+    const cons = this.regs.get('PRIQ_CONS');
+    const ovf = prod & R.SMMU_PRIQ_PROD_OVFLG_MASK;
+    this.trace?.({ kind: 'smmuv3-page-request', source: this.name, sid: r.sid, prgi: r.prgi });
+    if (qfull(prod, cons, log2)) {
+      if ((cons & R.SMMU_PRIQ_CONS_OVACKFLG_MASK) === ovf) this.regs.set('PRIQ_PROD', (qptr(prod, log2) | (ovf ^ R.SMMU_PRIQ_PROD_OVFLG_MASK)) >>> 0);
+      return false;
+    }
+    const w = [0n, 0n];
+    const put = (name: string, v: bigint | number | boolean | undefined) => setFld(w, 'PRIQ_ENT', name, typeof v === 'boolean' ? (v ? 1 : 0) : (v ?? 0));
+    put('SID', r.sid >>> 0);
+    if (r.ssid !== undefined) {
+      put('SSV', 1);
+      put('SSID', r.ssid);
+    }
+    put('READ', r.read ?? false);
+    put('WRITE', r.write ?? false);
+    put('EXEC', r.exec ?? false);
+    put('PRIV', r.priv ?? false);
+    put('LAST', r.last ?? false);
+    put('PRGI', r.prgi);
+    put('ADDR', BigInt(r.addr) >> 12n);
+    if (this.memory.writeBytes(base + qindex(prod, log2) * R.SMMU_PRIQ_ENT_SIZE, fromWords(w)) !== MemTx.OK) {
+      this.raiseGerror(R.SMMU_GERROR_PRIQ_ABT_ERR_MASK);
+      return false;
+    }
+    this.regs.set('PRIQ_PROD', (qinc(prod, log2) | ovf) >>> 0);
+    if ((this.regs.get('IRQ_CTRL') & R.SMMU_IRQ_CTRL_PRIQ_IRQEN_MASK) !== 0) {
+      this.signal('PRIQ_IRQ_CFG', this.irqs.priq, R.SMMU_GERROR_MSI_PRIQ_ABT_ERR_MASK);
+    }
+    return true;
   }
 
   // ---- command queue ------------------------------------------------------------------------
