@@ -6,3 +6,4 @@ export * from './pgtable/index';
 export * from './iotlb/exports';
 export * from './walk/api';
 export * from './xlate/exports';
+export * from './pgtable/soc-exports';
