@@ -41,3 +41,5 @@ export { ST_OK } from './core/walk-abi.ts';
 export { Iotlb } from './core/iotlb.ts';
 export { Translator } from './core/translate.ts';
 export type { TranslatorBinding, TranslateOutcome } from './core/translate.ts';
+export * from './core/pgtable-tce.ts';
+export * from './core/pgtable-soc.ts';
