@@ -21,23 +21,16 @@ import {
   EFAULT, EEXIST, EINVAL, ENOMEM, ERANGE, IOMMU_CACHE, IOMMU_READ, IOMMU_WRITE, SK_DART, TLB_ADD_PAGE, allocTable,
   claimSoc, faulted, freeTable, pI, rd64, releaseSoc, setLastMapped, setPI, setXU, tlb, warn, wr64, xU,
 } from './soc-common';
+import {
+  DART1_NO_READ, DART1_NO_WRITE, DART1_PADDR_MASK, DART1_SP_DIS, DART2_NO_CACHE, DART2_NO_READ, DART2_NO_WRITE,
+  DART2_PADDR_MASK, DART2_PADDR_SHIFT, DART_PTE_VALID as PTE_VALID, DART_SUBPAGE_END_SHIFT as SUBPAGE_END_SHIFT,
+  DART_SUBPAGE_START_SHIFT as SUBPAGE_START_SHIFT,
+} from './soc-pte-bits';
 
-// DART PTE bits (soc-iommus.md 2.6, io-pgtable-dart.c). Named here, not in a regmap: the
-// regmaps describe MMIO blocks; these in-memory entry layouts have no regmap file yet.
+
+/** io_pgtable_fmt APPLE_DART (DART1 PTEs) / APPLE_DART2. */
 export const DART_FMT1: i32 = 1;
 export const DART_FMT2: i32 = 2;
-const PTE_VALID: u64 = 1 << 0;
-const SUBPAGE_END_SHIFT: u64 = 40; // bits 51:40
-const SUBPAGE_START_SHIFT: u64 = 52; // bits 63:52 (Linux writes 0)
-const DART1_PADDR_MASK: u64 = 0x0000_000f_ffff_f000; // bits 35:12
-const DART1_SP_DIS: u64 = 1 << 1;
-const DART1_NO_WRITE: u64 = 1 << 7;
-const DART1_NO_READ: u64 = 1 << 8;
-const DART2_PADDR_MASK: u64 = 0x0000_003f_ffff_fc00; // bits 37:10
-const DART2_PADDR_SHIFT: u64 = 4;
-const DART2_NO_CACHE: u64 = 1 << 1;
-const DART2_NO_WRITE: u64 = 1 << 2;
-const DART2_NO_READ: u64 = 1 << 3;
 
 // Record slots.
 const P_FMT: usize = 0;

@@ -31,16 +31,11 @@ import {
   EEXIST, EFAULT, EINVAL, ENOMEM, SK_GART, SK_MTK, TLB_FLUSH_RANGE, allocTable, claimSoc, faulted, freeTable, pI, rd32,
   releaseSoc, setLastMapped, setPI, setXU, tlb, wr32, xU,
 } from './soc-common';
+import { GART_PAGE_MASK, GART_VALID, MTK_DESC_NONSEC, MTK_DESC_VALID } from './soc-pte-bits';
 
-// Entry bits (soc-iommus.md 4.2 / 5.1). Named here, not in a regmap: no regmap file describes
-// these in-memory entry layouts yet.
-const MTK_DESC_VALID: u32 = 1 << 1;
-const MTK_DESC_NONSEC: u32 = 1 << 3;
 const MTK_PAGE: u64 = 4096;
 const MTK_ENTRIES: u64 = 1 << 20;
 const MTK_PGT_SIZE: u32 = 4 << 20;
-const GART_VALID: u32 = <u32>1 << 31;
-const GART_PAGE_MASK: u32 = 0x7ffff000; // GENMASK(30, 12)
 const GART_PAGE: u64 = 4096;
 
 /** Table flag (GART): the gart_debug module parameter. */

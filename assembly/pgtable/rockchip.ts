@@ -29,16 +29,8 @@ import {
   EADDRINUSE, EFAULT, EINVAL, ENOMEM, IOMMU_READ, IOMMU_WRITE, SK_RK, TLB_ZAP_LINE, allocTable, claimSoc, faulted,
   freeTable, pI, rd32, releaseSoc, setLastMapped, setPI, setXU, tlb, wr32, xU,
 } from './soc-common';
+import { RK_ADDR_LO, RK_READABLE, RK_V2_ADDR_MASK, RK_V2_HI1_MASK, RK_V2_HI2_MASK, RK_VALID, RK_WRITABLE } from './soc-pte-bits';
 
-// Entry bits (soc-iommus.md 3.2/3.3). Named here, not in a regmap: the regmaps describe MMIO
-// blocks; these in-memory entry layouts have no regmap file yet.
-const RK_VALID: u32 = 1 << 0;
-const RK_READABLE: u32 = 1 << 1;
-const RK_WRITABLE: u32 = 1 << 2;
-const RK_ADDR_LO: u32 = 0xfffff000; // PA[31:12] in place
-const RK_V2_HI1_MASK: u32 = 0xf00; // bits 11:8 = PA[35:32]
-const RK_V2_HI2_MASK: u32 = 0xf0; // bits 7:4 = PA[39:36]
-const RK_V2_ADDR_MASK: u32 = 0xfffffff0; // GENMASK(31, 4)
 const SPAGE: u64 = 4096;
 const NUM_PT_ENTRIES: u64 = 1024;
 const RK_PGSIZE_BITMAP: u64 = 0x007ff000;

@@ -42,12 +42,8 @@ import {
   EINVAL, ENOMEM, EOPNOTSUPP, SK_TCE, allocTable, claimSoc, faulted, freeTable, outSlot, pI, rd64, releaseSoc,
   setPI, setXU, warn, wr64, xU, EFAULT,
 } from './soc-common';
+import { TCE_PCI_READ, TCE_PCI_WRITE } from './soc-pte-bits';
 
-// TCE bits (arch/powerpc/include/asm/tce.h; power-tce.md A1). Named here rather than in a
-// regmap: regmaps/ describes MMIO blocks and their in-memory structures, and these in-memory
-// entry layouts have no regmap file yet; every file of this writer takes them from one place.
-export const TCE_PCI_READ: u64 = 1;
-export const TCE_PCI_WRITE: u64 = 2;
 
 // enum dma_data_direction (include/linux/dma-direction.h)
 export const DMA_BIDIRECTIONAL: i32 = 0;
