@@ -222,3 +222,58 @@ export class TceTable extends SocTableBase {
     return isIdx(n) && index >= this.itOffset && index - this.itOffset + n <= this.itSize;
   }
 }
+
+/**
+ * An sPAPR paging domain over a PE's DMA windows (one or two TCE tables: window 0 at bus 0,
+ * window 1 at TCE_BYPASS_BASE), as the kernel layer would use it. Upstream has none yet
+ * (power-tce.md E3: 2025 RFC); the shape follows the 2022 thread (E2): the windows are one
+ * domain, one address space, and only constrain which ranges can be mapped. A request lands in
+ * the window that holds all of it and is handled as TceTable.mapPages / unmapPages /
+ * iovaToPhys describe; a range in no single window is -EINVAL (map) or 0 (unmap, iova_to_phys).
+ */
+export class SpaprPagingDomain {
+  readonly windows: readonly TceTable[];
+
+  constructor(windows: readonly TceTable[]) {
+    if (windows.length < 1 || windows.length > 2) throw new RangeError(`an sPAPR domain has 1 or 2 DMA windows, got ${windows.length}`);
+    const spans = windows.map((w) => SpaprPagingDomain.span(w)).sort((a, b) => a[0] - b[0]);
+    if (spans.length === 2 && spans[0]![1] > spans[1]![0]) throw new RangeError('the DMA windows overlap');
+    this.windows = windows;
+  }
+
+  /** [first bus address, end) of a table's window. */
+  static span(w: TceTable): [number, number] {
+    const page = 2 ** w.pageShift;
+    return [w.itOffset * page, (w.itOffset + w.itSize) * page];
+  }
+
+  /** Page sizes the domain offers: each window's TCE page size. */
+  get pgsizeBitmap(): number {
+    let m = 0;
+    for (const w of this.windows) m |= 2 ** w.pageShift;
+    return m;
+  }
+
+  private windowFor(iova: number, bytes: number): TceTable | null {
+    for (const w of this.windows) {
+      const [lo, hi] = SpaprPagingDomain.span(w);
+      if (iova >= lo && bytes <= hi - iova) return w;
+    }
+    return null;
+  }
+
+  mapPages(iova: number, paddr: number, pgsize: number, pgcount: number, prot: number): number {
+    const w = this.windowFor(iova, pgsize * pgcount);
+    return w === null ? -EINVAL : w.mapPages(iova, paddr, pgsize, pgcount, prot);
+  }
+
+  unmapPages(iova: number, pgsize: number, pgcount: number): number {
+    const w = this.windowFor(iova, pgsize * pgcount);
+    return w === null ? 0 : w.unmapPages(iova, pgsize, pgcount);
+  }
+
+  iovaToPhys(iova: number): number {
+    const w = this.windowFor(iova, 1);
+    return w === null ? 0 : w.iovaToPhys(iova);
+  }
+}

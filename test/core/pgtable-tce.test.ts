@@ -18,6 +18,7 @@ import {
   DMA_NONE,
   DMA_TO_DEVICE,
   TCE_BYPASS_BASE,
+  SpaprPagingDomain,
   iommuTceDirection,
   protToDirection,
   type TceTableConfig,
@@ -376,6 +377,30 @@ test('sPAPR paging domain: prot -> direction as VFIO MAP_DMA (READ TO_DEVICE, WR
   assert.is(tbl.mapPages(G1 - K4, 0x4000_0000, K4, 2, IOMMU_READ), -EINVAL, 'past the window');
   assert.is(tbl.unmapPages(0x10000, K4, 4), 4 * K4);
   assert.is(tbl.iovaToPhys(0x10123), 0);
+});
+
+test('sPAPR paging domain over two windows (E2: one domain, windows only constrain the ranges): each request lands in its window', () => {
+  const t = new TestRam(8 << 20);
+  const arena = new PageArena(RAM_BASE, RAM_BASE + (8 << 20));
+  const w0 = new TceTable(t.core, { pageShift: 12, windowSize: 2 * G1, levels: 2, kernelPageShift: 12 }, arena);
+  const w1 = new TceTable(t.core, { busOffset: TCE_BYPASS_BASE, pageShift: 16, windowSize: 64 * G1, levels: 2, kernelPageShift: 16 }, arena);
+  const dom = new SpaprPagingDomain([w0, w1]);
+  assert.is(dom.pgsizeBitmap, K4 | K64);
+  assert.is(dom.mapPages(0x7000, 0x5000_0000, K4, 1, IOMMU_READ | IOMMU_WRITE), K4);
+  assert.is(w0.get(7), 0x5000_0003n);
+  const hi = TCE_BYPASS_BASE + 3 * K64;
+  assert.is(dom.mapPages(hi, 0x6000_0000, K64, 2, IOMMU_READ), 2 * K64);
+  assert.is(w1.get(2 ** 43 + 3), 0x6000_0001n, 'entry 2^59 / 64 KiB + 3 of window 1');
+  assert.is(dom.iovaToPhys(hi + K64 + 0x480), 0x6001_0480, 'doubles hold bus addresses near 2^59 in steps of 128');
+  assert.is(dom.mapPages(2 * G1, 0x5000_0000, K4, 1, IOMMU_READ), -EINVAL, 'between the windows');
+  assert.is(dom.mapPages(2 * G1 - K4, 0x5000_0000, K4, 2, IOMMU_READ), -EINVAL, 'across the end of window 0');
+  assert.is(dom.mapPages(hi, 0x6000_0000, K4, 1, IOMMU_READ), -EINVAL, 'window 1 has 64 KiB TCEs');
+  assert.is(dom.unmapPages(hi, K64, 2), 2 * K64);
+  assert.is(dom.iovaToPhys(hi), 0);
+  assert.is(dom.unmapPages(2 * G1, K4, 1), 0);
+  const { w } = walkers(t, w0);
+  assert.is(w.walk(0x7abc, 'write'), A.ST_OK);
+  assert.is(w.outputAddress, 0x5000_0abc);
 });
 
 test.run();
