@@ -43,6 +43,12 @@ export class SocPgtableError extends Error {
 const TWO32 = 4294967296;
 const hex = (v: number | bigint): string => `0x${v.toString(16)}`;
 const isNum = (x: number): boolean => Number.isSafeInteger(x) && x >= 0;
+function badArgs(args: Record<string, number>): never {
+  for (const [n, v] of Object.entries(args)) {
+    if (!isNum(v)) throw new RangeError(`${n} must be a non-negative safe integer, got ${v}`);
+  }
+  throw new RangeError('bad arguments');
+}
 
 interface SocRegistry {
   ptr: number;
@@ -161,17 +167,15 @@ export abstract class SocTableBase {
 
   /** map as the format defines it, folded: bytes mapped or a negative errno. */
   protected mapRaw(iova: number, paddr: number, pgsize: number, pgcount: number, prot: number): number {
-    for (const [n, v] of [['iova', iova], ['paddr', paddr], ['pgsize', pgsize], ['pgcount', pgcount]] as const) {
-      if (!isNum(v)) throw new RangeError(`${n} must be a non-negative safe integer, got ${v}`);
-    }
+    if (!(isNum(iova) && isNum(paddr) && isNum(pgsize) && isNum(pgcount))) badArgs({ iova, paddr, pgsize, pgcount });
     if (!Number.isInteger(prot)) throw new RangeError(`prot must be an integer of IOMMU_* flags, got ${prot}`);
-    return this.check(this.x.soc_map(this.handle, iova, paddr, pgsize, pgcount, prot >>> 0));
+    const r = this.x.soc_map(this.handle, iova, paddr, pgsize, pgcount, prot >>> 0);
+    return r === -EFAULT || r === -EBADF ? this.check(r) : r;
   }
   protected unmapRaw(iova: number, pgsize: number, pgcount: number, flags: number): number {
-    for (const [n, v] of [['iova', iova], ['pgsize', pgsize], ['pgcount', pgcount]] as const) {
-      if (!isNum(v)) throw new RangeError(`${n} must be a non-negative safe integer, got ${v}`);
-    }
-    return this.check(this.x.soc_unmap(this.handle, iova, pgsize, pgcount, flags));
+    if (!(isNum(iova) && isNum(pgsize) && isNum(pgcount))) badArgs({ iova, pgsize, pgcount });
+    const r = this.x.soc_unmap(this.handle, iova, pgsize, pgcount, flags);
+    return r < 0 ? this.check(r) : r;
   }
   protected physRaw(iova: number): number {
     if (!isNum(iova)) throw new RangeError(`iova must be a non-negative safe integer, got ${iova}`);
