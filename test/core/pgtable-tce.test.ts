@@ -93,6 +93,15 @@ test('A4: bits per level = ceil(entries_shift / levels), level at least one kern
   assert.equal([tbl.levelShift, tbl.levelSize], [14, 2048]);
 });
 
+test('A4: a window smaller than a kernel page of TCEs still gets it_size = 2^max(entries_shift + 3, PAGE_SHIFT) / 8', () => {
+  // 256 KiB of 4 KiB pages = 64 TCEs, but the table is one 4 KiB (or 64 KiB) page of entries.
+  let { tbl } = mk({ pageShift: 12, windowSize: 256 * 1024, levels: 1, kernelPageShift: 12 });
+  assert.equal([tbl.itSize, tbl.levelShift], [512, 12]);
+  assert.is(tbl.build(511, 1, 0x1000, DMA_TO_DEVICE), 0, 'it_size, not the window, bounds the table');
+  ({ tbl } = mk({ pageShift: 12, windowSize: 256 * 1024, levels: 1, kernelPageShift: 16 }));
+  assert.equal([tbl.itSize, tbl.levelShift], [8192, 16]);
+});
+
 test('A4: refusals: levels 0 or > 5 and non-power-of-two windows are -EINVAL; no top level is -ENOMEM', () => {
   assert.is(refuse({ ...TWO_LEVEL, levels: 0 }), -EINVAL);
   assert.is(refuse({ ...TWO_LEVEL, levels: 6 }), -EINVAL);
