@@ -101,6 +101,23 @@ test('3.4 map: every size of the bitmap (4 KiB .. 4 MiB) maps size / 4 KiB PTEs;
   tlb.length = 0;
   assert.is(pt.map(0x10_0000, 0x3000_0000, K4, R), K4);
   assert.equal(tlb, [{ kind: 'zapLine', iova: 0x10_0000, size: K4 }], 'a single page is zapped once');
+  tlb.length = 0;
+  assert.is(pt.map(0x20_0000, 0x3000_0000, 2 * K4, R), 2 * K4);
+  assert.equal(tlb, [
+    { kind: 'zapLine', iova: 0x20_0000, size: K4 },
+    { kind: 'zapLine', iova: 0x20_1000, size: K4 },
+  ]);
+});
+
+test('a DTE counts only with VALID set: a stale address without VALID gets a fresh PT on map and translates to 0 before', () => {
+  const { pt, rd32, t, arena } = mk(1);
+  const stale = 0x7777_7000;
+  t.set(pt.dt, BigInt(stale)); // DTE 0 = address, VALID clear
+  assert.is(pt.iovaToPhys(0x1000), 0);
+  assert.is(pt.unmap(0x1000, K4), 0);
+  assert.is(pt.map(0x1000, 0x2000_0000, K4, R), K4);
+  assert.is(rd32(pt.dt), (RAM_BASE + K4) | 1, 'a new PT replaced the stale address');
+  assert.is(arena.live, 2);
 });
 
 test('model guard: sizes outside 0x007ff000 or misaligned to themselves are -EINVAL (iommu_map never passes them)', () => {

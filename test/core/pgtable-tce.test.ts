@@ -244,6 +244,17 @@ test('pnv_pci_ioda2_table_free_pages frees every level (entries with R or W), ea
   assert.is(frees[2]![0], tbl.base, 'the top level last');
 });
 
+test('table free follows only indirect entries with R or W set (a level whose entry lost both is not freed)', () => {
+  const { t, tbl, arena, frees } = mk(TWO_LEVEL);
+  tbl.build(0, 1, 0x1000, DMA_TO_DEVICE);
+  tbl.build(512, 1, 0x1000, DMA_TO_DEVICE);
+  const level1 = swap64(t.get(tbl.base + 8)) & ~3n;
+  t.set(tbl.base + 8, swap64(level1)); // same address, R = W = 0
+  tbl.destroy();
+  assert.is(arena.live, 1);
+  assert.ok(!frees.some(([g]) => g === Number(level1)));
+});
+
 // ---- pSeries ----
 
 test('pSeries: one level only; TCEs little-endian (host order); R always, W unless TO_DEVICE (DMA_NONE gives R|W)', () => {
