@@ -45,6 +45,29 @@ export function protToDirection(prot: number): number {
   return r && w ? DMA_BIDIRECTIONAL : r ? DMA_TO_DEVICE : w ? DMA_FROM_DEVICE : DMA_NONE;
 }
 
+/**
+ * pnv_pci_ioda2_get_table_size (power-tce.md A5): the bytes VFIO accounts for a table of this
+ * geometry, every level populated, hardware table plus userspace copy; 0 for levels 0 or > 5 or
+ * a window that is not a power of two (VFIO then fails with -EINVAL).
+ */
+export function pnvIoda2GetTableSize(pageShift: number, windowSize: number, levels: number, kernelPageShift = 16): number {
+  if (!Number.isInteger(windowSize) || windowSize <= 0 || levels < 1 || levels > POWERNV_IOMMU_MAX_LEVELS) return 0;
+  const ws = BigInt(windowSize);
+  if ((ws & (ws - 1n)) !== 0n) return 0;
+  const windowShift = ws.toString(2).length - 1;
+  let entriesShift = windowShift - pageShift;
+  let tceTableSize = BigInt(Math.max(0x1000, 2 ** (entriesShift + 3)));
+  entriesShift = Math.trunc((entriesShift + levels - 1) / levels);
+  const direct = 1n << BigInt(Math.max(entriesShift + 3, kernelPageShift));
+  let bytes = 0n;
+  for (let l = levels; l > 0; l--) {
+    bytes += ((tceTableSize + direct - 1n) / direct) * direct; // ALIGN(tce_table_size, direct)
+    tceTableSize = (tceTableSize / direct) << 3n;
+    if (tceTableSize < direct) tceTableSize = direct;
+  }
+  return Number(bytes + bytes);
+}
+
 export interface TceTableConfig {
   /** Bus address of the window: 0 for window 0 (tce32_start), TCE_BYPASS_BASE for window 1. Default 0. */
   busOffset?: number;

@@ -20,6 +20,7 @@ import {
   TCE_BYPASS_BASE,
   SpaprPagingDomain,
   iommuTceDirection,
+  pnvIoda2GetTableSize,
   protToDirection,
   type TceTableConfig,
 } from '../../src/core/pgtable-tce.ts';
@@ -117,6 +118,16 @@ test('A4: (level_shift - 3) * levels + page_shift >= 55 is -EINVAL: 5 levels nev
   // 64 KiB kernel: at least 13 bits per level, 13 * 4 + 16 = 68; 13 * 3 + 12 = 51 fits.
   assert.is(refuse({ pageShift: 16, windowSize: 64 * G1, levels: 4, kernelPageShift: 16 }), -EINVAL);
   assert.is(refuse({ pageShift: 12, windowSize: 64 * G1, levels: 3, kernelPageShift: 16 }), 0);
+});
+
+test('A5: pnv_pci_ioda2_get_table_size: worst case of every level, times two (hardware table + userspace copy); 0 for bad input', () => {
+  // 2 GiB / 4 KiB / 1 level / 64 KiB kernel: one 4 MiB level.
+  assert.is(pnvIoda2GetTableSize(12, 2 * G1, 1, 16), 2 * (4 << 20));
+  // 64 GiB / 64 KiB / 2 levels / 64 KiB kernel: 8 MiB of leaves, then max(8 MiB / 64 KiB * 8, 64 KiB) = 64 KiB.
+  assert.is(pnvIoda2GetTableSize(16, 64 * G1, 2, 16), 2 * ((8 << 20) + K64));
+  // A tiny window still counts at least 4 KiB.
+  assert.is(pnvIoda2GetTableSize(12, 64 * K4, 1, 12), 2 * K4);
+  assert.equal([pnvIoda2GetTableSize(12, G1, 0), pnvIoda2GetTableSize(12, G1, 6), pnvIoda2GetTableSize(12, 3 * G1, 1)], [0, 0, 0]);
 });
 
 // ---- build ----
