@@ -7,3 +7,4 @@ export * from './iotlb/exports';
 export * from './walk/api';
 export * from './xlate/exports';
 export * from './pgtable/vtd-exports';
+export * from './pgtable/soc-exports';

@@ -48,3 +48,5 @@ export type { Smmuv3Options, Smmuv3Irqs } from './hw/smmuv3/smmuv3.ts';
 export { QEMU_72 as SMMUV3_QEMU_72, FULL as SMMUV3_FULL, idRegisters as smmuv3IdRegisters } from './hw/smmuv3/features.ts';
 export type { Smmuv3Features } from './hw/smmuv3/features.ts';
 export type { SmmuEvent } from './hw/smmuv3/events.ts';
+export * from './core/pgtable-tce.ts';
+export * from './core/pgtable-soc.ts';

@@ -94,6 +94,30 @@ export interface CoreExports {
   pgt_vtd_cache_flushes(h: number): number;
   pgt_vtd_features(h: number): number;
   pgt_vtd_set_features(h: number, feat: number): number;
+  // POWER TCE and SoC IOMMU page-table writers (assembly/pgtable/soc-exports.ts; facades in
+  // pgtable-tce.ts and pgtable-soc.ts).
+  soc_record_size(): number;
+  soc_records(ptr: number, capacity: number): void;
+  soc_tce_create(s: number, hook: number, busOffset: number, pageShift: number, windowSize: number, levels: number, kernelPageShift: number, flags: number): number;
+  soc_dart_create(s: number, hook: number, fmt: number, pgShift: number, levels: number, tblBits: number, oas: number, flags: number): number;
+  soc_rk_create(s: number, hook: number, version: number, flags: number): number;
+  soc_mtk_create(s: number, hook: number, flags: number): number;
+  soc_gart_create(s: number, hook: number, aperture: number, size: number, flags: number): number;
+  soc_destroy(s: number): number;
+  soc_root(s: number, i: number): number;
+  soc_live(s: number): number;
+  soc_warnings(s: number): number;
+  soc_set_flags(s: number, flags: number): number;
+  soc_last_mapped(): number;
+  soc_out_ptr(): number;
+  soc_map(s: number, iova: number, paddr: number, pgsize: number, pgcount: number, prot: number): number;
+  soc_unmap(s: number, iova: number, pgsize: number, pgcount: number, flags: number): number;
+  soc_iova_to_phys(s: number, iova: number): number;
+  soc_tce_build(s: number, index: number, npages: number, pa: number, direction: number): number;
+  soc_tce_xchg(s: number, index: number, hpa: number, direction: number, alloc: number): number;
+  soc_tce_free(s: number, index: number, npages: number): number;
+  soc_tce_get(s: number, index: number): number;
+  soc_tce_info(s: number, key: number): number;
 }
 
 /**
