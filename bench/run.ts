@@ -5,6 +5,7 @@ import { runWalkBench } from './walk.bench.ts';
 import { runIotlbBench } from './iotlb.bench.ts';
 import { runTranslateBench } from './translate.bench.ts';
 import { runSmmuv3Bench } from './smmuv3.bench.ts';
+import { runSocPgtableBench } from './pgtable-soc.bench.ts';
 import { RegisterFile } from '../src/regs/register-file.ts';
 import { BLOCKS } from '../src/regs/generated/index.ts';
 
@@ -32,3 +33,6 @@ runTranslateBench();
 
 console.log('\n== SMMUv3 translate through the public API (STE/CD resolved) vs the core alone and a TS reference');
 runSmmuv3Bench();
+
+console.log('\n== Page-table writers: POWER TCE and SoC formats');
+runSocPgtableBench();
