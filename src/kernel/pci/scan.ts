@@ -35,8 +35,27 @@ function findExtCap(cfg: PciConfigAccess, bus: number, devfn: number, id: number
   return 0;
 }
 
+/** Kernel DMA-alias quirks (drivers/pci/quirks.c): vendor:device -> same-bus devfn offsets / fixed devfns. */
+export interface DmaAliasQuirk {
+  vendor: number;
+  device: number;
+  /** Aliases as functions of the same slot (e.g. Marvell: function 1). */
+  functions?: readonly number[];
+}
+
+export interface PciScanOptions {
+  segment?: number;
+  rootBus?: number;
+  /**
+   * Enable ACS on every port that implements it (pci_enable_acs: SV, RR, CR, UF), as Linux does
+   * when an IOMMU driver requested it (pci_request_acs). Default true.
+   */
+  enableAcs?: boolean;
+  quirks?: readonly DmaAliasQuirk[];
+}
+
 /** Scans segment `segment` from root bus `rootBus`. */
-export function pciScan(cfg: PciConfigAccess, opts: { segment?: number; rootBus?: number } = {}): PciScanResult {
+export function pciScan(cfg: PciConfigAccess, opts: PciScanOptions = {}): PciScanResult {
   const segment = opts.segment ?? 0;
   const devices: KDevice[] = [];
   const byRid = new Map<number, KDevice>();
@@ -67,6 +86,14 @@ export function pciScan(cfg: PciConfigAccess, opts: { segment?: number; rootBus?
           subordinate: null,
           dmaAliasDevfns: new Set(),
         };
+        if (info.acsCap !== 0 && (opts.enableAcs ?? true)) {
+          const cap = cfg.read(bus.number, devfn, info.acsCap + P.PCI_ACS_CAP, 2);
+          const ctrl = cfg.read(bus.number, devfn, info.acsCap + P.PCI_ACS_CTRL, 2);
+          cfg.write(bus.number, devfn, info.acsCap + P.PCI_ACS_CTRL, 2, ctrl | (cap & (P.PCI_ACS_SV | P.PCI_ACS_RR | P.PCI_ACS_CR | P.PCI_ACS_UF)));
+        }
+        for (const q of opts.quirks ?? []) {
+          if (q.vendor === info.vendor && q.device === info.device) for (const f of q.functions ?? []) info.dmaAliasDevfns.add((devfn & ~7) | f);
+        }
         const dev = new KDevice(pciName(segment, bus.number, devfn), 'pci', info);
         bus.devices.push(dev);
         devices.push(dev);
