@@ -106,8 +106,10 @@ export class MockIommu implements IommuOps {
     if (o.identity ?? true) this.identityDomain = staticDom(IOMMU_DOMAIN_IDENTITY, 'identity');
     if (o.blocked ?? true) this.blockedDomain = staticDom(IOMMU_DOMAIN_BLOCKED, 'blocked');
     if (o.platform) this.defaultDomain = staticDom(IOMMU_DOMAIN_PLATFORM, 'platform');
-    if (o.paging === false) delete (this as Partial<IommuOps>).domainAllocPaging;
+    if (o.paging !== false) this.domainAllocPaging = (dev) => this.allocPaging(dev);
   }
+
+  domainAllocPaging?: (dev: KDevice) => IommuDomain | number;
 
   probeDevice(dev: KDevice): IommuDevice | number {
     if (this.o.skip?.has(dev.name)) return -ERRNO.ENODEV;
@@ -119,7 +121,7 @@ export class MockIommu implements IommuOps {
     if (g === 'single') return this.core.genericSingleDeviceGroup(dev);
     return this.core.genericDeviceGroup();
   }
-  domainAllocPaging(_dev: KDevice): IommuDomain | number {
+  allocPaging(_dev: KDevice): IommuDomain | number {
     const priv: MockPriv = { leaves: new Map(), syncs: 0, id: this.nextId++ };
     return { type: 0, ops: this.domainOps, owner: this, pgsizeBitmap: 0, geometry: { apertureStart: 0, apertureEnd: 2 ** 48 - 1, forceAperture: true }, priv, name: `paging${priv.id}` };
   }
