@@ -22,6 +22,7 @@ interface Leaf {
 export interface MockPriv {
   leaves: Map<number, Leaf>;
   syncs: number;
+  flushAll: number;
   id: number;
 }
 
@@ -92,6 +93,9 @@ export class MockIommu implements IommuOps {
       iotlbSync(d) {
         (d.priv as MockPriv).syncs++;
       },
+      flushIotlbAll(d) {
+        (d.priv as MockPriv).flushAll++;
+      },
       iovaToPhys(d, iova) {
         for (const [k, l] of (d.priv as MockPriv).leaves) if (iova >= k && iova < k + l.size) return l.pa + (iova - k);
         return 0;
@@ -122,7 +126,7 @@ export class MockIommu implements IommuOps {
     return this.core.genericDeviceGroup();
   }
   allocPaging(_dev: KDevice): IommuDomain | number {
-    const priv: MockPriv = { leaves: new Map(), syncs: 0, id: this.nextId++ };
+    const priv: MockPriv = { leaves: new Map(), syncs: 0, flushAll: 0, id: this.nextId++ };
     return { type: 0, ops: this.domainOps, owner: this, pgsizeBitmap: 0, geometry: { apertureStart: 0, apertureEnd: 2 ** 48 - 1, forceAperture: true }, priv, name: `paging${priv.id}` };
   }
   capable(_dev: KDevice, cap: IommuCap): boolean {
