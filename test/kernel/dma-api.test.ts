@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { IommuCore } from '../../src/kernel/iommu/core.ts';
 import { IOMMU_CACHE, IOMMU_CAP_DEFERRED_FLUSH, IOMMU_DOMAIN_DMA_FQ, IOMMU_DOMAIN_IDENTITY, IOMMU_READ, IOMMU_WRITE } from '../../src/kernel/iommu/types.ts';
-import { DMA_BIDIRECTIONAL, DMA_FROM_DEVICE, DMA_MAPPING_ERROR, DMA_TO_DEVICE, DmaApi, IOVA_FQ_SIZE, dmaInfoToProt } from '../../src/kernel/dma/dma-iommu.ts';
+import { DMA_BIDIRECTIONAL, DMA_FROM_DEVICE, DMA_MAPPING_ERROR, DMA_TO_DEVICE, DmaApi, IOVA_FQ_SIZE, dmaInfoToProt, type SgEntry } from '../../src/kernel/dma/dma-iommu.ts';
 import { IovaDomain } from '../../src/kernel/dma/iova.ts';
 import { MockIommu, platformDevices, type MockPriv } from './mock-iommu.ts';
 
@@ -84,7 +84,7 @@ test('lazy (DMA_FQ): unmap queues without a sync; the IOVA is not reused until t
 
 test('dma_map_sg: segments concatenated in one IOVA range, each keeping its page offset; unmap_sg removes them', () => {
   const { core, dma, dev, dom } = setup();
-  const sg = [{ phys: 0x10_0800, length: 0x1000 }, { phys: 0x20_0000, length: 0x100 }];
+  const sg: SgEntry[] = [{ phys: 0x10_0800, length: 0x1000 }, { phys: 0x20_0000, length: 0x100 }];
   assert.is(dma.dmaMapSg(dev, sg, DMA_TO_DEVICE), 2);
   const a0 = sg[0]!.dmaAddress!;
   const a1 = sg[1]!.dmaAddress!;
