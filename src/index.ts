@@ -50,3 +50,5 @@ export type { Smmuv3Features } from './hw/smmuv3/features.ts';
 export type { SmmuEvent } from './hw/smmuv3/events.ts';
 export * from './core/pgtable-tce.ts';
 export * from './core/pgtable-soc.ts';
+// Kernel layer: the Linux IOMMU core, PCI discovery through configuration space, the DMA API
+export * as kernel from './kernel/index.ts';
