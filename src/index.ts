@@ -52,3 +52,4 @@ export * from './core/pgtable-tce.ts';
 export * from './core/pgtable-soc.ts';
 // Kernel layer: the Linux IOMMU core, PCI discovery through configuration space, the DMA API
 export * as kernel from './kernel/index.ts';
+export * as vfio from './vfio/type1.ts';
