@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert';
 import { IommuCore } from '../../src/kernel/iommu/core.ts';
 import { KernelError } from '../../src/kernel/errors.ts';
 import {
-  IOMMU_CAP_CACHE_COHERENCY, IOMMU_CAP_USER_DMA_SAFE, IOMMU_RESV_DIRECT, IOMMU_RESV_MSI, IOMMU_READ,
+  IOMMU_CAP_CACHE_COHERENCY, IOMMU_CAP_USER_DMA_SAFE, IOMMU_RESV_DIRECT, IOMMU_RESV_MSI, IOMMU_READ, type IommuCap,
 } from '../../src/kernel/iommu/types.ts';
 import {
   VFIO_DMA_MAP_FLAG_READ, VFIO_DMA_MAP_FLAG_WRITE, VFIO_DMA_UNMAP_FLAG_ALL, VFIO_GROUP_FLAGS_CONTAINER_SET, VFIO_GROUP_FLAGS_VIABLE,
@@ -17,7 +17,7 @@ import { MockIommu, platformDevices, type MockOptions } from '../kernel/mock-iom
 
 const err = (errno: string) => (e: unknown) => e instanceof KernelError && e.errno === errno;
 const RW = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE;
-const SAFE = new Set([IOMMU_CAP_CACHE_COHERENCY, IOMMU_CAP_USER_DMA_SAFE]);
+const SAFE = new Set<IommuCap>([IOMMU_CAP_CACHE_COHERENCY, IOMMU_CAP_USER_DMA_SAFE]);
 
 function setup(mock: MockOptions = {}, opts: { isolated?: boolean; vfio?: ConstructorParameters<typeof Vfio>[1] } = {}) {
   const core = new IommuCore({ isolatedMsi: () => opts.isolated ?? true });
