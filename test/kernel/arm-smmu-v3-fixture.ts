@@ -41,8 +41,8 @@ export function recorder(mem: AddressSpace, patch: Map<number, (v: number) => nu
   return { proxy, ops };
 }
 
-export function virtSmmu(o: { patch?: Map<number, (v: number) => number>; opts?: Partial<ArmSmmuV3Options>; probeDevices?: boolean } = {}) {
-  const m = createMachine({ machine: 'virt', machineProps: { iommu: 'smmuv3' }, devices: [{ driver: 'edu', props: {} }] }) as VirtMachine;
+export function virtSmmu(o: { patch?: Map<number, (v: number) => number>; opts?: Partial<ArmSmmuV3Options>; probeDevices?: boolean; eduProps?: Record<string, string> } = {}) {
+  const m = createMachine({ machine: 'virt', machineProps: { iommu: 'smmuv3' }, devices: [{ driver: 'edu', props: o.eduProps ?? {} }] }) as VirtMachine;
   const rec = recorder(m.memory, o.patch);
   const cfg = ecamAccess(m.memory, VIRT_HIGH_PCIE_ECAM.base);
   const scan = pciScan(cfg);
@@ -133,3 +133,31 @@ export function steSyncs(tr: readonly StepRec[], sid: number): bigint[][] {
   }
   return out;
 }
+
+export interface RecCmd {
+  op: number;
+  dw0: bigint;
+  dw1: bigint;
+}
+/** Commands written to the command queue since op index `from`, in order. */
+export function cmdsSince(v: Virt, from: number): RecCmd[] {
+  const out: RecCmd[] = [];
+  const ops = v.rec.ops;
+  for (let i = from; i < ops.length; i++) {
+    const o = ops[i]!;
+    if (o.kind !== 'w64' || !v.inCmdq(o.addr) || o.addr % 16 !== 0) continue;
+    const hi = ops.slice(i + 1).find((p) => p.kind === 'w64' && p.addr === o.addr + 8) as { value: bigint } | undefined;
+    out.push({ op: Number(o.value & 0xffn), dw0: o.value, dw1: hi?.value ?? 0n });
+  }
+  return out;
+}
+/** Field of a recorded command / structure word by its in-place mask. */
+export const fieldOf = (w: bigint, mask: bigint): number => {
+  let m = mask;
+  let s = 0n;
+  while ((m & 1n) === 0n) {
+    m >>= 1n;
+    s++;
+  }
+  return Number((w & mask) >> s);
+};
