@@ -50,3 +50,7 @@ export type { Smmuv3Features } from './hw/smmuv3/features.ts';
 export type { SmmuEvent } from './hw/smmuv3/events.ts';
 export * from './core/pgtable-tce.ts';
 export * from './core/pgtable-soc.ts';
+
+// Kernel layer: the arm-smmu-v3 driver (programs an SMMUv3 through MMIO and guest memory only)
+export { armSmmuV3Probe, ArmSmmuV3, MSI_IOVA_BASE as ARM_SMMU_MSI_IOVA_BASE, MSI_IOVA_LENGTH as ARM_SMMU_MSI_IOVA_LENGTH, hwProbe as armSmmuV3HwProbe } from './kernel/drivers/arm-smmu-v3/index.ts';
+export type { ArmSmmuV3Options, SmmuMaster as ArmSmmuMaster, SmmuFeatures as ArmSmmuFeatures, SmmuEventReport as ArmSmmuEventReport, EntryUpdate as ArmSmmuEntryUpdate } from './kernel/drivers/arm-smmu-v3/index.ts';
