@@ -148,4 +148,23 @@ test('queues shrink until they fit the memory the driver has (arm_smmu_init_one_
   assert.is(s.r32(R.SMMU_CR0ACK) & R.SMMU_CR0_SMMUEN_MASK, 1);
 });
 
+test('PRI queue: an unexpected page request is reported and its group denied with CMD_PRI_RESP (RESP 0) once LAST arrives', () => {
+  const s = fullSmmu(64 << 20, { memBase: 0x4100_0000, memSize: 0x200_0000 });
+  assert.ok(s.hw.pageRequest({ sid: 0x10, addr: 0x5000, read: true, prgi: 3 }));
+  assert.ok(s.hw.pageRequest({ sid: 0x10, ssid: 7, addr: 0x6000, write: true, prgi: 3, last: true }));
+  const prod0 = s.r32(R.SMMU_CMDQ_PROD);
+  const reqs = s.drv.handlePriq();
+  assert.equal(reqs.map((r) => [r.sid, r.ssid, r.grpid, r.last, Number(r.addr)]), [[0x10, null, 3, false, 0x5000], [0x10, 7, 3, true, 0x6000]]);
+  assert.is(s.r32(R.SMMU_PRIQ_CONS), s.r32(R.SMMU_PRIQ_PROD), 'PRIQ_CONS (page 1) caught up');
+  assert.is(s.r32(R.SMMU_CMDQ_PROD) - prod0, 1, 'one response, for the last request of the group');
+  const base = Number(s.r64(R.SMMU_CMDQ_BASE) & R.SMMU_CMDQ_BASE_ADDR_MASK);
+  const [dw0, dw1] = [s.memory.read64(base + prod0 * 16), s.memory.read64(base + prod0 * 16 + 8)];
+  assert.is(Number(dw0 & 0xffn), R.SMMU_CMD_OP_PRI_RESP);
+  assert.is(Number(dw0 >> 32n), 0x10, 'SID');
+  assert.is(Number(dw1 & 0x1ffn), 3, 'PRGI');
+  assert.is(Number((dw1 >> 12n) & 3n), 0, 'RESP = deny');
+  assert.is(s.r32(R.SMMU_CMDQ_CONS), s.r32(R.SMMU_CMDQ_PROD), 'accepted (IDR0.PRI)');
+  assert.ok(s.drv.dmesg.some((l) => /unexpected PRI request received/.test(l)));
+});
+
 test.run();

@@ -68,3 +68,17 @@ export function cmdSync(msiAddr = 0): Cmd {
   set(c, 'CMD_SYNC', 'MSH', ARM_SMMU_SH_ISH);
   return set(c, 'CMD_SYNC', 'MSIATTR', ARM_SMMU_MEMATTR_OIWB);
 }
+
+/** enum pri_resp. */
+export const PRI_RESP_DENY = 0;
+export const PRI_RESP_FAIL = 1;
+export const PRI_RESP_SUCC = 2;
+/** CMD_PRI_RESP: answer page request group `grpid` of (sid, ssid). */
+export function cmdPriResp(sid: number, ssid: number | null, grpid: number, resp: number): Cmd {
+  const c = op(R.SMMU_CMD_OP_PRI_RESP);
+  set(c, 'CMD_PRI_RESP', 'SSV', ssid !== null);
+  set(c, 'CMD_PRI_RESP', 'SSID', ssid ?? 0);
+  set(c, 'CMD_PRI_RESP', 'SID', sid);
+  set(c, 'CMD_PRI_RESP', 'PRGI', grpid);
+  return set(c, 'CMD_PRI_RESP', 'RESP', resp);
+}

@@ -6,13 +6,13 @@ import type { AddressSpace } from '../../../bridge/address-space.ts';
 import * as R from '../../../regs/generated/smmuv3.ts';
 import { ERRNO } from '../../errors.ts';
 import {
-  cmdCfgiAll, cmdCfgiCd, cmdCfgiSte, cmdPrefetchConfig, cmdSync, cmdTlbiEl2All, cmdTlbiNsnhAll, type Cmd,
+  PRI_RESP_DENY, cmdCfgiAll, cmdCfgiCd, cmdCfgiSte, cmdPrefetchConfig, cmdPriResp, cmdSync, cmdTlbiEl2All, cmdTlbiNsnhAll, type Cmd,
 } from './cmds.ts';
 import { DmaPool } from './dma-pool.ts';
 import { writeEntry, type EntryUpdate, type EntryWriter } from './entry-writer.ts';
 import { decodeEvent, formatEvent, type SmmuEventReport } from './events.ts';
 import { CMDQ_ENT_DWORDS, EVTQ_ENT_DWORDS, PRIQ_ENT_DWORDS, describeFeatures, hwProbe, type SmmuFeatures } from './features.ts';
-import { hex, words } from './fields.ts';
+import { get, getn, hex, words } from './fields.ts';
 import { SmmuMmio } from './mmio.ts';
 import { CommandQueue, Q_OVF, qEmpty, qIdx, qInc, qPtr } from './queue.ts';
 import { CD_QWORDS, STE_QWORDS, cdUsed, makeAbortSte, makeBypassSte, steUsed } from './ste.ts';
@@ -41,6 +41,19 @@ interface ConsumerQueue {
   /** Software copies (index + wrap + OVF), Linux's llq. */
   prod: number;
   cons: number;
+}
+
+/** One page request from the PRI queue (smmuv3.md d.3). */
+export interface PriRequest {
+  sid: number;
+  ssid: number | null;
+  grpid: number;
+  last: boolean;
+  addr: bigint;
+  priv: boolean;
+  read: boolean;
+  write: boolean;
+  exec: boolean;
 }
 
 /** GERROR bits Linux services (everything but the reserved bit 1). */
@@ -288,25 +301,22 @@ export class SmmuDevice {
   }
 
   /**
-   * arm_smmu_evtq_thread: drains the event queue from CONS to PROD, reports each record, writes
-   * CONS back after each one (page 1), reports lost events when PROD.OVFLG toggled, and acks the
-   * overflow by copying OVFLG into CONS.OVACKFLG.
+   * The consumer loop shared by the event and PRI queue threads (arm_smmu_evtq_thread /
+   * arm_smmu_priq_thread): entries from CONS to PROD, CONS written back (page 1) after each one,
+   * a PROD.OVFLG change reported as lost records, and the overflow acknowledged by copying
+   * OVFLG into CONS.OVACKFLG once software has caught up.
    */
-  handleEvents(): SmmuEventReport[] {
-    const q = this.evtq;
-    const out: SmmuEventReport[] = [];
+  private drain(q: ConsumerQueue, dwords: number, what: string, each: (w: bigint[]) => void): void {
     do {
       while (!qEmpty(q.prod, q.cons, q.shift)) {
-        const w = this.readWords(q.base + qIdx(q.cons, q.shift) * q.entBytes, EVTQ_ENT_DWORDS);
+        const w = this.readWords(q.base + qIdx(q.cons, q.shift) * q.entBytes, dwords);
         q.cons = (q.cons & Q_OVF) | qInc(q.cons, q.shift);
         this.mmio.write32(q.consOff, q.cons);
-        const e = decodeEvent(w, (sid) => this.clientOf(sid));
-        out.push(e);
-        for (const l of formatEvent(e)) this.log(l);
+        each(w);
       }
-      // queue_sync_prod_in: an OVFLG change means records were dropped.
+      // queue_sync_prod_in: an OVFLG change means entries were dropped.
       const prod = this.mmio.read32(q.prodOff);
-      if ((prod & Q_OVF) !== (q.prod & Q_OVF)) this.log('EVTQ overflow detected -- events lost');
+      if ((prod & Q_OVF) !== (q.prod & Q_OVF)) this.log(`${what} overflow detected -- ${what === 'EVTQ' ? 'events' : 'requests'} lost`);
       q.prod = (prod & Q_OVF) | qPtr(prod, q.shift);
     } while (!qEmpty(q.prod, q.cons, q.shift));
     // queue_sync_cons_ovf: we are up to date with the overflow.
@@ -314,6 +324,38 @@ export class SmmuDevice {
       q.cons = (q.prod & Q_OVF) | qPtr(q.cons, q.shift);
       this.mmio.write32(q.consOff, q.cons);
     }
+  }
+
+  /** Event-queue interrupt thread: every record decoded and logged ("event 0x10 received: ..."). */
+  handleEvents(): SmmuEventReport[] {
+    const out: SmmuEventReport[] = [];
+    this.drain(this.evtq, EVTQ_ENT_DWORDS, 'EVTQ', (w) => {
+      const e = decodeEvent(w, (sid) => this.clientOf(sid));
+      out.push(e);
+      for (const l of formatEvent(e)) this.log(l);
+    });
+    return out;
+  }
+
+  /**
+   * PRI-queue interrupt thread (arm_smmu_handle_ppr): no I/O page-fault handling is wired up, so
+   * every page request is unexpected; the last request of a group is answered with
+   * PRI_RESP(DENY). Returns the requests seen.
+   */
+  handlePriq(): PriRequest[] {
+    const out: PriRequest[] = [];
+    if (this.priq === null) return out;
+    this.drain(this.priq, PRIQ_ENT_DWORDS, 'PRIQ', (w) => {
+      const r: PriRequest = {
+        sid: getn(w, 'PRIQ_ENT', 'SID'), ssid: getn(w, 'PRIQ_ENT', 'SSV') ? getn(w, 'PRIQ_ENT', 'SSID') : null,
+        grpid: getn(w, 'PRIQ_ENT', 'PRGI'), last: getn(w, 'PRIQ_ENT', 'LAST') === 1, addr: get(w, 'PRIQ_ENT', 'ADDR') << 12n,
+        priv: getn(w, 'PRIQ_ENT', 'PRIV') === 1, read: getn(w, 'PRIQ_ENT', 'READ') === 1, write: getn(w, 'PRIQ_ENT', 'WRITE') === 1, exec: getn(w, 'PRIQ_ENT', 'EXEC') === 1,
+      };
+      out.push(r);
+      this.log('unexpected PRI request received:');
+      this.log(`\tsid ${hex(r.sid, 8)}.${hex(r.ssid ?? 0, 5)}: [${r.grpid}${r.last ? 'L' : ''}] ${r.priv ? '' : 'un'}privileged ${r.read ? 'R' : ''}${r.write ? 'W' : ''}${r.exec ? 'X' : ''} access at iova ${hex(r.addr, 16)}`);
+      if (r.last) this.issue([cmdPriResp(r.sid, r.ssid, r.grpid, PRI_RESP_DENY)]);
+    });
     return out;
   }
 
