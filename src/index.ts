@@ -53,3 +53,7 @@ export * from './core/pgtable-soc.ts';
 // Kernel layer: the Linux IOMMU core, PCI discovery through configuration space, the DMA API
 export * as kernel from './kernel/index.ts';
 export * as vfio from './vfio/type1.ts';
+
+// Kernel layer: the arm-smmu-v3 driver (programs an SMMUv3 through MMIO and guest memory only)
+export { armSmmuV3Probe, ArmSmmuV3, MSI_IOVA_BASE as ARM_SMMU_MSI_IOVA_BASE, MSI_IOVA_LENGTH as ARM_SMMU_MSI_IOVA_LENGTH, hwProbe as armSmmuV3HwProbe } from './kernel/drivers/arm-smmu-v3/index.ts';
+export type { ArmSmmuV3Options, SmmuMaster as ArmSmmuMaster, SmmuFeatures as ArmSmmuFeatures, SmmuEventReport as ArmSmmuEventReport, EntryUpdate as ArmSmmuEntryUpdate } from './kernel/drivers/arm-smmu-v3/index.ts';
