@@ -6,6 +6,7 @@ import { runIotlbBench } from './iotlb.bench.ts';
 import { runTranslateBench } from './translate.bench.ts';
 import { runSmmuv3Bench } from './smmuv3.bench.ts';
 import { runSocPgtableBench } from './pgtable-soc.bench.ts';
+import { runKernelBench } from './kernel.bench.ts';
 import { RegisterFile } from '../src/regs/register-file.ts';
 import { BLOCKS } from '../src/regs/generated/index.ts';
 
@@ -36,3 +37,6 @@ runSmmuv3Bench();
 
 console.log('\n== Page-table writers: POWER TCE and SoC formats');
 runSocPgtableBench();
+
+console.log('\n== Kernel layer on arm-smmu-v3 + the SMMUv3 model: iommu_map/unmap and the DMA API');
+runKernelBench();

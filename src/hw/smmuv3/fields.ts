@@ -10,19 +10,21 @@ interface FieldLoc {
   shift: bigint;
   mask: bigint;
 }
-const cache = new Map<string, FieldLoc>();
+const cache = new Map<string, Map<string, FieldLoc>>();
 
 function loc(struct: string, name: string): FieldLoc {
-  const key = `${struct}.${name}`;
-  let l = cache.get(key);
+  let byName = cache.get(struct);
+  if (byName === undefined) cache.set(struct, (byName = new Map()));
+  let l = byName.get(name);
   if (l === undefined) {
+    const key = `${struct}.${name}`;
     const p = `SMMU_${struct}_${name}_`;
     const word = consts[p + 'WORD'];
     const shift = consts[p + 'SHIFT'];
     const mask = consts[p + 'MASK'];
     if (typeof word !== 'number' || typeof shift !== 'number' || typeof mask !== 'bigint') throw new Error(`smmuv3: the regmap has no structure field ${key}`);
     l = { word, shift: BigInt(shift), mask };
-    cache.set(key, l);
+    byName.set(name, l);
   }
   return l;
 }

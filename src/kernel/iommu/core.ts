@@ -716,15 +716,18 @@ function dev0ops(g: IommuGroup): IommuOps {
   return g.devices[0]!.iommu!.ops;
 }
 
-/** Count of trailing zero bits (of a bitmap up to 2^53). */
+/** Count of trailing zero bits of a non-negative integer below 2^53 (64 for 0). */
 export function ctz(n: number): number {
   if (n === 0) return 64;
-  let c = 0;
-  while (n % 2 === 0) {
-    n /= 2;
-    c++;
-  }
-  return c;
+  const lo = n % 4294967296 >>> 0;
+  if (lo !== 0) return 31 - Math.clz32(lo & -lo);
+  const hi = Math.floor(n / 4294967296) >>> 0;
+  return 32 + 31 - Math.clz32(hi & -hi);
+}
+
+/** Whether bit `b` of a bitmap below 2^53 is set. */
+function bitSet(bitmap: number, b: number): boolean {
+  return b < 32 ? ((bitmap % 4294967296 >>> 0) & (1 << b)) !== 0 : ((Math.floor(bitmap / 4294967296) >>> 0) & (1 << (b - 32))) !== 0;
 }
 
 /**
@@ -732,30 +735,27 @@ export function ctz(n: number): number {
  * of iova | paddr, and how many of them fit before the next larger size becomes usable.
  */
 export function iommuPgsize(bitmap: number, iova: number, paddr: number, size: number): { pgsize: number; count: number } {
-  const addrMerge = iova + 0 === 0 && paddr === 0 ? Infinity : lowbit(iova, paddr);
+  const align = Math.min(ctz(iova), ctz(paddr));
+  const maxBit = Math.min(align, Math.floor(Math.log2(size)), 52);
   let best = -1;
-  for (let s = 0; s < 53; s++) {
-    const p = 2 ** s;
-    if (p > size) break;
-    if (Math.floor(bitmap / p) % 2 === 1 && p <= addrMerge) best = s;
+  for (let b = maxBit; b >= 0; b--) {
+    if (bitSet(bitmap, b)) {
+      best = b;
+      break;
+    }
   }
   if (best < 0) return { pgsize: 2 ** ctz(bitmap), count: 1 };
   const pgsize = 2 ** best;
-  // Count pages until the next larger supported size could be used (alignment boundary).
   let count = Math.floor(size / pgsize);
-  for (let s = best + 1; s < 53; s++) {
-    const p = 2 ** s;
-    if (Math.floor(bitmap / p) % 2 !== 1) continue;
-    const offset = (p - (iova % p)) % p; // bytes to the next p boundary of iova
-    if ((iova - paddr) % p === 0 && offset < count * pgsize) count = Math.max(1, offset / pgsize);
+  // Stop where the next larger supported size would become usable (iova and paddr both aligned to it).
+  for (let b = best + 1; b <= 52; b++) {
+    if (!bitSet(bitmap, b)) continue;
+    const p = 2 ** b;
+    if ((iova - paddr) % p === 0) {
+      const offset = (p - (iova % p)) % p;
+      if (offset < count * pgsize) count = Math.max(1, offset / pgsize);
+    }
     break;
   }
   return { pgsize, count };
-}
-
-/** The largest power of two dividing both a and b (their alignment). */
-function lowbit(a: number, b: number): number {
-  let p = 1;
-  while (p <= 2 ** 52 && a % (p * 2) === 0 && b % (p * 2) === 0) p *= 2;
-  return p;
 }
