@@ -40,7 +40,7 @@ export class EventInterrupt {
   }
   private deliver(): void {
     this.clearPending();
-    const lo = this.regs.get(`${this.prefix}ADDR`) & R.VTD_FEADDR_MA_MASK;
+    const lo = (this.regs.get(`${this.prefix}ADDR`) & R.VTD_FEADDR_MA_MASK) >>> 0;
     const hi = this.upper ? this.regs.get(`${this.prefix}UADDR`) : 0;
     this.send(hi * 2 ** 32 + lo, this.regs.get(`${this.prefix}DATA`) & R.VTD_FEDATA_DATA_MASK);
   }
