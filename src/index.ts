@@ -48,3 +48,7 @@ export type { Smmuv3Options, Smmuv3Irqs } from './hw/smmuv3/smmuv3.ts';
 export { QEMU_72 as SMMUV3_QEMU_72, FULL as SMMUV3_FULL, idRegisters as smmuv3IdRegisters } from './hw/smmuv3/features.ts';
 export type { Smmuv3Features } from './hw/smmuv3/features.ts';
 export type { SmmuEvent } from './hw/smmuv3/events.ts';
+export { Vtd } from './hw/vtd/vtd.ts';
+export type { VtdOptions, VtdSnapshot } from './hw/vtd/vtd.ts';
+export { QEMU_72 as VTD_QEMU_72, capabilities as vtdCapabilities, featuresFromQemuProps as vtdFeaturesFromQemuProps } from './hw/vtd/features.ts';
+export type { VtdFeatures } from './hw/vtd/features.ts';
