@@ -29,12 +29,17 @@ export interface VtdFeatures {
   dmaTranslation: boolean;
   /** Fault-recording registers (CAP.NFR + 1): QEMU has 1; the spec allows up to 256. */
   faultRecords: number;
+  /** ECAP.FSTS (+ CAP.FS1GP): first-stage (x86-64 paging) PASID entries, PGTT = 1. Not in QEMU 7.2. */
+  firstStage: boolean;
+  /** ECAP.NEST: nested PASID entries, PGTT = 3 (first stage over second stage). Not in QEMU 7.2. */
+  nested: boolean;
 }
 
 /** QEMU 7.2 intel-iommu with default properties under TCG (eim=auto resolves to off). */
 export const QEMU_72: Readonly<VtdFeatures> = {
   awBits: 39, cachingMode: false, scalableMode: false, intremap: true, eim: false, deviceIotlb: false, pt: true,
   snoopControl: false, pasid: false, dmaDrain: true, dmaTranslation: true, faultRecords: 1,
+  firstStage: false, nested: false,
 };
 
 // QEMU's fixed capability fields (vtd.md 1.2): the fault-recording registers at 0x220, 64K
@@ -77,7 +82,8 @@ export function capabilities(f: VtdFeatures): { cap: bigint; ecap: bigint } {
     f64(f.faultRecords - 1, R.VTD_CAP_NFR_SHIFT, R.VTD_CAP_NFR_WIDTH) |
     f64(QEMU_MAMV, R.VTD_CAP_MAMV_SHIFT, R.VTD_CAP_MAMV_WIDTH) |
     f64(f.dmaDrain, R.VTD_CAP_DWD_SHIFT) |
-    f64(f.dmaDrain, R.VTD_CAP_DRD_SHIFT);
+    f64(f.dmaDrain, R.VTD_CAP_DRD_SHIFT) |
+    f64(f.firstStage, R.VTD_CAP_FS1GP_SHIFT);
   const ecap =
     f64(true, R.VTD_ECAP_QI_SHIFT) |
     f64(f.deviceIotlb, R.VTD_ECAP_DT_SHIFT) |
@@ -90,7 +96,9 @@ export function capabilities(f: VtdFeatures): { cap: bigint; ecap: bigint } {
     f64(f.scalableMode, R.VTD_ECAP_SRS_SHIFT) |
     f64(f.pasid, R.VTD_ECAP_PASID_SHIFT) |
     f64(f.scalableMode, R.VTD_ECAP_SMTS_SHIFT) |
-    f64(f.scalableMode, R.VTD_ECAP_SSTS_SHIFT);
+    f64(f.scalableMode, R.VTD_ECAP_SSTS_SHIFT) |
+    f64(f.firstStage, R.VTD_ECAP_FSTS_SHIFT) |
+    f64(f.nested, R.VTD_ECAP_NEST_SHIFT);
   return { cap, ecap };
 }
 
@@ -112,6 +120,8 @@ export function checkFeatures(f: VtdFeatures): void {
   if (f.eim && !f.intremap) throw new RangeError('Vtd: feature eim needs intremap');
   if (f.pasid && !f.scalableMode) throw new RangeError('Vtd: feature pasid needs scalableMode');
   if (f.scalableMode && !f.dmaDrain) throw new RangeError('Vtd: feature scalableMode needs dmaDrain');
+  if (f.firstStage && !f.scalableMode) throw new RangeError('Vtd: feature firstStage needs scalableMode');
+  if (f.nested && !f.firstStage) throw new RangeError('Vtd: feature nested needs firstStage');
 }
 
 /** A property value QEMU refuses; `message` is QEMU 7.2's text after "-device ...: ". */

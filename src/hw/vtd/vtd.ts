@@ -16,11 +16,12 @@ import { Walker } from '../../core/walk.ts';
 import { Translator } from '../../core/translate.ts';
 import * as A from '../../core/walk-abi.ts';
 import { QEMU_72, capabilities, checkFeatures, frcdOffset, windowSize, type VtdFeatures } from './features.ts';
-import { isQualified, lookupLegacyContext, sagawOf, type ContextLookup } from './context.ts';
+import { isQualified, lookupLegacyContext, sagawOf } from './context.ts';
+import { lookupScalable } from './scalable.ts';
 import { EventInterrupt, FaultLog, type MsiSink } from './faults.ts';
 import { executeDescriptor, type InvalidationTarget } from './invalidation.ts';
 import { aboveHaw, toWords } from './fields.ts';
-import { walkFaultReason } from './walk-faults.ts';
+import { scalableWalkFaultReason, walkFaultReason } from './walk-faults.ts';
 
 export interface VtdOptions {
   /** The WASM core holding guest RAM (the machine's). */
@@ -36,15 +37,29 @@ export interface VtdOptions {
   trace?: TraceHook;
 }
 
-/** A context-cache entry: the lookup result of one source ID and, if it translates, its translator. */
+/**
+ * A context-cache entry (legacy: per source ID; scalable: per source ID and PASID, holding the
+ * PASID-cache entry too): the fault its lookup gave, or how it translates.
+ */
 interface CachedContext {
+  sid: number;
   /** Domain the entry is tagged with (0 for a cached fault: caching mode tags invalid entries with DID 0). */
   did: number;
-  look: ContextLookup;
+  fpd: boolean;
+  scalable: boolean;
+  fault?: { fr: number; fpd: boolean };
+  /** Scalable mode: the PASID the entry resolved (the request's, or RID_PASID), SRE and ERE. */
+  pasid?: number;
+  sre?: boolean;
+  ere?: boolean;
+  /** The walk (absent for pass-through) and, when nested, its second stage. */
   walker?: Walker;
+  s2?: Walker;
   tr?: Translator;
-  /** AW levels of the second-stage table (for telling a top-level fetch error). */
+  /** Depth of the table walked first (a fetch error at this level is a bad table pointer). */
   levels?: number;
+  /** 2: second-stage only; 1: first stage (possibly nested). */
+  stage?: number;
 }
 
 /** The interrupt address range: DMA whose translation lands here faults (0x0E). */
@@ -71,9 +86,10 @@ export class Vtd implements DmaTranslator, InvalidationTarget {
   private readonly feIrq: EventInterrupt;
   private readonly ieIrq: EventInterrupt;
   private trace: TraceHook | undefined;
-  private readonly contexts = new Map<number, CachedContext>();
+  private readonly contexts = new Map<string, CachedContext>();
   /** Root table pointer and mode latched by the last SRTP. */
   private root = 0;
+  private rootScalable = false;
   /** IRTA latched by the last SIRTP. */
   private irta = 0n;
   private processing = false;
@@ -183,7 +199,10 @@ export class Vtd implements DmaTranslator, InvalidationTarget {
     if ((v & R.VTD_GCMD_SRTP_MASK) !== 0) {
       // The root pointer is latched now (RTADDR writes alone do nothing). CAP.ESRTPS = 0: the
       // caches are not flushed; software invalidates the context cache and IOTLB next.
-      this.root = Number(this.regs.get64('RTADDR') & R.VTD_RTADDR_RTA_MASK & ~aboveHaw(f.awBits));
+      const rtaddr = this.regs.get64('RTADDR');
+      this.root = Number(rtaddr & R.VTD_RTADDR_RTA_MASK & ~aboveHaw(f.awBits));
+      // TTM = 01 selects scalable-mode tables where the unit supports them (ECAP.SMTS).
+      this.rootScalable = f.scalableMode && Number((rtaddr & R.VTD_RTADDR_TTM_MASK) >> BigInt(R.VTD_RTADDR_TTM_SHIFT)) === R.VTD_RTADDR_TTM_SCALABLE;
       set(R.VTD_GSTS_RTPS_MASK, true);
       this.forget();
     }
@@ -216,7 +235,7 @@ export class Vtd implements DmaTranslator, InvalidationTarget {
     const did = Number(v & R.VTD_CCMD_DID_MASK);
     let caig = cirg;
     if (cirg === R.VTD_CCMD_CIRG_GLOBAL) this.contextInvalidate({});
-    else if (cirg === R.VTD_CCMD_CIRG_DOMAIN) this.contextInvalidate({ did });
+    else if (cirg === R.VTD_CCMD_CIRG_DOMAIN) this.contextInvalidate(this.rootScalable ? {} : { did }); // DID is ignored in scalable mode
     else if (cirg === R.VTD_CCMD_CIRG_DEVICE) {
       this.contextInvalidate({ sid: Number((v & R.VTD_CCMD_SID_MASK) >> BigInt(R.VTD_CCMD_SID_SHIFT)), fm: Number((v & R.VTD_CCMD_FM_MASK) >> BigInt(R.VTD_CCMD_FM_SHIFT)) });
     } else caig = 0; // reserved request: not done
@@ -289,10 +308,10 @@ export class Vtd implements DmaTranslator, InvalidationTarget {
     // FM: 1 ignores SID bit 2, 2 bits 2:1, 3 bits 2:0 (the function number's bits).
     const fm = scope.fm ?? 0;
     const ignore = ((1 << fm) - 1) << (3 - fm);
-    for (const [sid, c] of [...this.contexts]) {
+    for (const [key, c] of [...this.contexts]) {
       if (scope.did !== undefined && c.did !== scope.did) continue;
-      if (scope.sid !== undefined && (sid & ~ignore) !== (scope.sid & ~ignore)) continue;
-      this.dropContext(sid);
+      if (scope.sid !== undefined && (c.sid & ~ignore) !== (scope.sid & ~ignore)) continue;
+      this.dropContext(key);
     }
     this.trace?.({ kind: 'vtd-cc-inv', source: this.name, did: scope.did ?? -1, sid: scope.sid ?? -1 });
   }
@@ -311,9 +330,15 @@ export class Vtd implements DmaTranslator, InvalidationTarget {
   piotlbPage(did: number, pasid: number, addr: bigint, am: number, ih: boolean): void {
     this.iotlb.piotlbPage(did, pasid, addr, am, ih);
   }
-  pasidCacheInvalidate(): void {
-    // No PASID-entry cache is kept separately from the context cache in this model.
-    this.contextInvalidate({});
+  pasidCacheInvalidate(scope: { did?: number; pasid?: number }): void {
+    // PASID entries are cached with their context (one entry per source ID and PASID).
+    this.forget();
+    for (const [key, c] of [...this.contexts]) {
+      if (!c.scalable) continue;
+      if (scope.did !== undefined && c.did !== scope.did) continue;
+      if (scope.pasid !== undefined && c.pasid !== scope.pasid) continue;
+      this.dropContext(key);
+    }
   }
   iecInvalidate(): void {
     // No interrupt-entry cache is modelled yet (interrupt remapping is not translated).
@@ -331,54 +356,108 @@ export class Vtd implements DmaTranslator, InvalidationTarget {
     this.ieIrq.raise();
   }
 
-  // ---- context cache ------------------------------------------------------------------------
+  // ---- context cache ----------------------------------------------------------------------
 
-  private dropContext(sid: number): void {
-    const c = this.contexts.get(sid);
+  private dropContext(key: string): void {
+    const c = this.contexts.get(key);
     if (c === undefined) return;
     c.tr?.dispose();
     c.walker?.dispose();
-    this.contexts.delete(sid);
+    c.s2?.dispose();
+    this.contexts.delete(key);
   }
   private dropAllContexts(): void {
-    for (const sid of [...this.contexts.keys()]) this.dropContext(sid);
+    for (const k of [...this.contexts.keys()]) this.dropContext(k);
   }
 
-  /** The context of `sid`: from the cache, else fetched (and cached when the cache may hold it). */
-  private context(sid: number): CachedContext {
-    const hit = this.contexts.get(sid);
+  /** The cached translation of (sid, pasid): from the cache, else fetched (and cached when the cache may hold it). */
+  private context(sid: number, pasid: number | undefined): CachedContext {
+    const key = `${sid}/${pasid ?? ''}`;
+    const hit = this.contexts.get(key);
     if (hit !== undefined) return hit;
-    const look = lookupLegacyContext(this.memory, this.root, sid, this.features, this.sagaw);
-    this.trace?.({ kind: 'vtd-context-fetch', source: this.name, sid, ok: look.ok, fr: look.ok ? 0 : look.fr });
-    let c: CachedContext;
-    if (!look.ok) {
-      c = { did: 0, look };
-      // Without caching mode, not-present and invalid entries are never cached: the next
-      // access fetches again. With CM = 1 they may be (tagged DID 0), until invalidated.
-      if (!this.features.cachingMode) return c;
-    } else {
-      c = { did: look.ctx.did, look };
-      if (look.ctx.tt !== R.VTD_CONTEXT_ENTRY_TT_PASS_THROUGH) {
-        const walker = this.newWalker();
-        const f = this.features;
-        const sllps = Number((this.cap & R.VTD_CAP_SLLPS_MASK) >> BigInt(R.VTD_CAP_SLLPS_SHIFT));
-        const err = walker.configureVtdSs({
-          root: look.ctx.slptptr, aw: look.ctx.aw, haw: f.awBits, mgaw: f.awBits, pages2M: (sllps & 1) !== 0, pages1G: (sllps & 2) !== 0,
-          // SNP is a leaf attribute with snoop control (or in scalable mode); bit 62 (old TM) is
-          // allowed in leaves with device-iotlb as QEMU 7.2 does.
-          snoop: f.snoopControl || f.scalableMode, tm: f.deviceIotlb,
-        });
-        if (err !== A.CFG_OK) {
-          walker.dispose();
-          return { did: 0, look: { ok: false, fr: R.VTD_FR_CONTEXT_ENTRY_INV, fpd: look.ctx.fpd } };
-        }
-        c.walker = walker;
-        c.levels = look.ctx.aw + 2;
-        c.tr = new Translator(this.core, { walker, tlb: this.iotlb, kind: IotlbKind.VTD_SS, did: look.ctx.did });
-      }
-    }
+    const c = this.rootScalable ? this.fetchScalable(sid, pasid) : this.fetchLegacy(sid);
+    this.trace?.({ kind: 'vtd-context-fetch', source: this.name, sid, pasid: pasid ?? -1, fr: c.fault?.fr ?? 0 });
+    // Without caching mode, not-present and invalid entries are never cached: the next access
+    // fetches again. With CM = 1 they may be (tagged DID 0), until invalidated.
+    if (c.fault !== undefined && !this.features.cachingMode) return c;
     if (this.contexts.size >= MAX_CONTEXTS) this.dropContext(this.contexts.keys().next().value!);
-    this.contexts.set(sid, c);
+    this.contexts.set(key, c);
+    return c;
+  }
+
+  private failed(sid: number, fr: number, fpd: boolean, scalable: boolean): CachedContext {
+    return { sid, did: 0, fpd, scalable, fault: { fr, fpd } };
+  }
+
+  private fetchLegacy(sid: number): CachedContext {
+    const look = lookupLegacyContext(this.memory, this.root, sid, this.features, this.sagaw);
+    if (!look.ok) return this.failed(sid, look.fr, look.fpd, false);
+    const ctx = look.ctx;
+    const c: CachedContext = { sid, did: ctx.did, fpd: ctx.fpd, scalable: false };
+    if (ctx.tt === R.VTD_CONTEXT_ENTRY_TT_PASS_THROUGH) return c;
+    const walker = this.newWalker();
+    if (walker.configureVtdSs(this.ssConfig(ctx.slptptr, ctx.aw)) !== A.CFG_OK) {
+      walker.dispose();
+      return this.failed(sid, R.VTD_FR_CONTEXT_ENTRY_INV, ctx.fpd, false);
+    }
+    c.walker = walker;
+    c.levels = ctx.aw + 2;
+    c.tr = new Translator(this.core, { walker, tlb: this.iotlb, kind: IotlbKind.VTD_SS, did: ctx.did });
+    return c;
+  }
+
+  private ssConfig(root: number, aw: number, extra: { exec?: boolean; accessDirty?: boolean } = {}) {
+    const f = this.features;
+    const sllps = Number((this.cap & R.VTD_CAP_SLLPS_MASK) >> BigInt(R.VTD_CAP_SLLPS_SHIFT));
+    return {
+      root, aw, haw: f.awBits, mgaw: f.awBits, pages2M: (sllps & 1) !== 0, pages1G: (sllps & 2) !== 0,
+      // SNP is a leaf attribute with snoop control or in scalable mode; bit 62 (old TM) is allowed
+      // in leaves with device-iotlb, as QEMU 7.2 does.
+      snoop: f.snoopControl || f.scalableMode, tm: f.deviceIotlb, ...extra,
+    };
+  }
+
+  private fetchScalable(sid: number, pasid: number | undefined): CachedContext {
+    const f = this.features;
+    const look = lookupScalable(this.memory, this.root, sid, pasid, f, {
+      sagaw: this.sagaw, firstStage: f.firstStage, secondStage: f.scalableMode, nested: f.nested, pt: f.pt, pasid: f.pasid,
+    });
+    if (!look.ok) return this.failed(sid, look.fr, look.fpd, true);
+    const p = look.cfg;
+    const c: CachedContext = { sid, did: p.did, fpd: p.fpd, scalable: true, pasid: look.pasid, sre: p.sre, ere: p.ere };
+    if (p.pgtt === R.VTD_PASID_ENTRY_PGTT_PASS_THROUGH) return c;
+    const bad = () => this.failed(sid, R.VTD_FR_SM_PASID_INV, p.fpd, true);
+    const fsCfg = { root: p.fsptptr, levels: p.fsLevels, haw: f.awBits, nxe: p.nxe, pages1G: f.firstStage, accessDirty: true, wpe: p.wpe, smep: p.smep };
+    if (p.pgtt === R.VTD_PASID_ENTRY_PGTT_SECOND_STAGE) {
+      const walker = this.newWalker();
+      if (walker.configureVtdSs(this.ssConfig(p.ssptptr, p.aw, { exec: p.ssExec, accessDirty: p.ssAd })) !== A.CFG_OK) {
+        walker.dispose();
+        return bad();
+      }
+      c.walker = walker;
+      c.levels = p.aw + 2;
+      c.stage = 2;
+      c.tr = new Translator(this.core, { walker, tlb: this.iotlb, kind: IotlbKind.VTD_SS, did: p.did });
+      return c;
+    }
+    const walker = this.newWalker();
+    let err = walker.configureVtdFs(fsCfg);
+    if (err === A.CFG_OK && p.pgtt === R.VTD_PASID_ENTRY_PGTT_NESTED) {
+      const s2 = this.newWalker();
+      err = s2.configureVtdSs(this.ssConfig(p.ssptptr, p.aw, { exec: p.ssExec, accessDirty: p.ssAd }));
+      if (err === A.CFG_OK) err = walker.nest(s2);
+      c.s2 = s2;
+    }
+    c.walker = walker;
+    if (err !== A.CFG_OK) {
+      c.s2?.dispose();
+      walker.dispose();
+      return bad();
+    }
+    c.levels = p.fsLevels;
+    c.stage = 1;
+    const kind = p.pgtt === R.VTD_PASID_ENTRY_PGTT_NESTED ? IotlbKind.VTD_NESTED : IotlbKind.VTD_FS;
+    c.tr = new Translator(this.core, { walker, tlb: this.iotlb, kind, did: p.did, pasid: look.pasid, globalFromNg: true });
     return c;
   }
 
@@ -397,6 +476,7 @@ export class Vtd implements DmaTranslator, InvalidationTarget {
   // ---- translation --------------------------------------------------------------------------
 
   private memoSid = -1;
+  private memoPasid: number | undefined = undefined;
   private memo: CachedContext | null = null;
   private forget(): void {
     this.memo = null;
@@ -407,36 +487,52 @@ export class Vtd implements DmaTranslator, InvalidationTarget {
     // Translation disabled: DMA passes through untranslated and nothing is recorded.
     if ((this.regs.get('GSTS') & R.VTD_GSTS_TES_MASK) === 0) return { ok: true, pa: req.iova, perm: Access.READ | Access.WRITE, pageSize: 4096 };
     const sid = req.requester.requesterId;
+    const write = (req.access & Access.WRITE) !== 0;
+    const exec = (req.access & Access.EXEC) !== 0;
+    const pasid = req.pasid;
+    // Legacy mode has no PASIDs: a request with one is refused (QEMU 7.2's legacy path ignores it).
+    if (pasid !== undefined && !this.rootScalable) return this.fault(sid, req.iova, write, R.VTD_FR_SM_TTM_PASID, false, pasid);
     let c: CachedContext;
-    if (this.memo !== null && this.memoSid === sid) c = this.memo;
+    if (this.memo !== null && this.memoSid === sid && this.memoPasid === pasid) c = this.memo;
     else {
-      c = this.context(sid);
-      if (this.contexts.get(sid) === c) {
+      c = this.context(sid, pasid);
+      if (c.fault === undefined) {
         this.memo = c;
         this.memoSid = sid;
+        this.memoPasid = pasid;
       }
     }
-    const write = (req.access & Access.WRITE) !== 0;
-    if (!c.look.ok) return this.fault(sid, req.iova, write, c.look.fr, c.look.fpd);
-    const ctx = c.look.ctx;
+    if (c.fault !== undefined) return this.fault(sid, req.iova, write, c.fault.fr, c.fault.fpd, pasid);
+    if (c.scalable && pasid !== undefined) {
+      // Requests with PASID: supervisor requests need SRE, execute requests ERE (vtd.md 2.6).
+      if (req.privileged && !c.sre) return this.fault(sid, req.iova, write, R.VTD_FR_SM_PASID_SRE, c.fpd, pasid);
+      if (exec && !c.ere) return this.fault(sid, req.iova, write, R.VTD_FR_SM_PASID_ERE, c.fpd, pasid);
+    }
     if (c.tr === undefined) return { ok: true, pa: req.iova, perm: Access.READ | Access.WRITE, pageSize: 4096 };
-    const pa = c.tr.translate(req.iova, write ? A.ACC_WRITE : 0);
+    const acc = (write ? A.ACC_WRITE : 0) | (exec ? A.ACC_EXEC : 0) | (req.privileged ? A.ACC_PRIV : 0);
+    const pa = c.tr.translate(req.iova, acc);
     if (pa < 0) {
       const o = c.tr.outcome();
-      return this.fault(sid, req.iova, write, walkFaultReason(o.status, o.reason, o.level, c.levels!, write), ctx.fpd);
+      const fr = c.scalable
+        ? scalableWalkFaultReason(o.status, o.reason, o.level, c.levels!, o.stage === 2 || c.stage === 2 ? 2 : 1)
+        : walkFaultReason(o.status, o.reason, o.level, c.levels!, write);
+      return this.fault(sid, req.iova, write, fr, c.fpd, pasid);
     }
     const pageSize = 2 ** c.tr.pageShift;
     const first = pa - (pa % pageSize);
-    // A translation into the interrupt address range is not DMA (0x0E).
-    if (first <= INTR_LAST && first + pageSize - 1 >= INTR_FIRST) return this.fault(sid, req.iova, write, R.VTD_FR_INTERRUPT_ADDR, ctx.fpd);
-    const p = c.tr.permAll;
-    return { ok: true, pa, perm: ((p & A.PERM_R) !== 0 ? Access.READ : 0) | ((p & A.PERM_W) !== 0 ? Access.WRITE : 0), pageSize };
+    // A translation into the interrupt address range is not DMA (0x0E; 0x87 in scalable mode).
+    if (first <= INTR_LAST && first + pageSize - 1 >= INTR_FIRST) {
+      return this.fault(sid, req.iova, write, c.scalable ? R.VTD_FR_SM_INTERRUPT_ADDR : R.VTD_FR_INTERRUPT_ADDR, c.fpd, pasid);
+    }
+    const pm = c.tr.permAll;
+    const p = req.privileged ? pm & 7 : (pm >> A.PERM_UNPRIV_SHIFT) & 7;
+    return { ok: true, pa, perm: ((p & A.PERM_R) !== 0 ? Access.READ : 0) | ((p & A.PERM_W) !== 0 ? Access.WRITE : 0) | ((p & A.PERM_X) !== 0 ? Access.EXEC : 0), pageSize };
   }
 
   /** Records fault `fr` for (sid, iova) unless FPD suppresses it (qualified faults only). */
-  private fault(sid: number, iova: number, write: boolean, fr: number, fpd: boolean): TranslateResult {
+  private fault(sid: number, iova: number, write: boolean, fr: number, fpd: boolean, pasid?: number): TranslateResult {
     const suppressed = fpd && isQualified(fr);
-    if (!suppressed) this.faults.record({ sid, fi: BigInt(iova), fr, write });
+    if (!suppressed) this.faults.record({ sid, fi: BigInt(iova), fr, write, pasid });
     this.trace?.({ kind: 'vtd-fault', source: this.name, sid, iova, fr, write, recorded: !suppressed });
     return { ok: false, fault: FAULT_NAMES.get(fr) ?? `VTD_FR_${fr}`, detail: { sid, iova, fr } };
   }
@@ -450,6 +546,7 @@ export class Vtd implements DmaTranslator, InvalidationTarget {
     this.forget();
     this.iotlb.invalidateAll();
     this.root = 0;
+    this.rootScalable = false;
     this.irta = 0n;
     this.faults.next = 0;
   }
@@ -470,7 +567,7 @@ export class Vtd implements DmaTranslator, InvalidationTarget {
   snapshot(): VtdSnapshot {
     return {
       type: 'vtd', version: 1,
-      state: { regs: this.regs.state(), iotlb: this.iotlb.snapshot(), root: this.root, irta: this.irta.toString(), nextFault: this.faults.next },
+      state: { regs: this.regs.state(), iotlb: this.iotlb.snapshot(), root: this.root, rootScalable: this.rootScalable, irta: this.irta.toString(), nextFault: this.faults.next },
     };
   }
   restore(s: VtdSnapshot): void {
@@ -480,6 +577,7 @@ export class Vtd implements DmaTranslator, InvalidationTarget {
     this.regs.loadState(s.state.regs);
     this.iotlb.restore(s.state.iotlb);
     this.root = s.state.root;
+    this.rootScalable = s.state.rootScalable;
     this.irta = BigInt(s.state.irta);
     this.faults.next = s.state.nextFault;
   }
@@ -488,7 +586,7 @@ export class Vtd implements DmaTranslator, InvalidationTarget {
 export interface VtdSnapshot {
   type: string;
   version: number;
-  state: { regs: Record<string, string>; iotlb: ReturnType<Iotlb['snapshot']>; root: number; irta: string; nextFault: number };
+  state: { regs: Record<string, string>; iotlb: ReturnType<Iotlb['snapshot']>; root: number; rootScalable: boolean; irta: string; nextFault: number };
 }
 
 /** Bit `mask` (a 64-bit field in the high half) as a mask of the high 32-bit half. */
