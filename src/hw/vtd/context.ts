@@ -73,6 +73,12 @@ const QUALIFIED = new Set<number>([
   R.VTD_FR_CONTEXT_ENTRY_P, R.VTD_FR_CONTEXT_ENTRY_INV, R.VTD_FR_ADDR_BEYOND_MGAW, R.VTD_FR_WRITE, R.VTD_FR_READ,
   R.VTD_FR_PAGING_ENTRY_INV, R.VTD_FR_PAGING_ENTRY_RSVD, R.VTD_FR_CONTEXT_ENTRY_TT, R.VTD_FR_INTERRUPT_ADDR,
 ]);
+/**
+ * Scalable-mode faults follow the same rule: root-table faults (RTA.x, SRT.x: 0x30-0x3A) and
+ * errors reading or decoding the context entry itself (0x40, 0x42) are always recorded; the
+ * rest (context not present, PASID directory/table, page-table and general faults) are qualified.
+ */
 export function isQualified(fr: number): boolean {
-  return QUALIFIED.has(fr);
+  if (fr < R.VTD_FR_SM_RTA_INV) return QUALIFIED.has(fr);
+  return fr > R.VTD_FR_SM_ROOT_RSVD && fr !== R.VTD_FR_SM_CTX_READ && fr !== R.VTD_FR_SM_CTX_RSVD;
 }
