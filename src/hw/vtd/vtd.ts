@@ -22,6 +22,7 @@ import { EventInterrupt, FaultLog, type MsiSink } from './faults.ts';
 import { executeDescriptor, type InvalidationTarget } from './invalidation.ts';
 import { aboveHaw, toWords } from './fields.ts';
 import { scalableWalkFaultReason, walkFaultReason } from './walk-faults.ts';
+import { irQualified, irTableOf, readIrte, remapInterrupt, type Irte, type IrTable } from './irq-remap.ts';
 
 export interface VtdOptions {
   /** The WASM core holding guest RAM (the machine's). */
@@ -65,6 +66,7 @@ interface CachedContext {
 /** The interrupt address range: DMA whose translation lands here faults (0x0E). */
 const INTR_FIRST = 0xfee00000;
 const INTR_LAST = 0xfeefffff;
+const IR_INDEX_SHIFT = 48n; // FRCD.FI bits 63:48 hold the interrupt index of an IR fault
 const MAX_CONTEXTS = 32; // cached source IDs (each may hold a walk context)
 /** IQH/IQT hold the descriptor index << 4 (128-bit) or << 5 (256-bit). */
 const QI_INDEX_SHIFT = R.VTD_IQT_QT_SHIFT;
@@ -90,8 +92,11 @@ export class Vtd implements DmaTranslator, InvalidationTarget {
   /** Root table pointer and mode latched by the last SRTP. */
   private root = 0;
   private rootScalable = false;
-  /** IRTA latched by the last SIRTP. */
+  /** IRTA latched by the last SIRTP, and the table it describes. */
   private irta = 0n;
+  private irTable: IrTable = irTableOf(0n, 0n);
+  /** Interrupt-entry cache: IRTEs by index, refreshed only by IEC invalidation. */
+  private readonly iec = new Map<number, Irte>();
   private processing = false;
   private readonly sagaw: number;
 
@@ -215,7 +220,9 @@ export class Vtd implements DmaTranslator, InvalidationTarget {
     if (f.intremap) {
       set(R.VTD_GSTS_IRES_MASK, (v & R.VTD_GCMD_IRE_MASK) !== 0);
       if ((v & R.VTD_GCMD_SIRTP_MASK) !== 0) {
+        // CAP.ESIRTPS = 0: the interrupt-entry cache is not flushed; software invalidates it.
         this.irta = this.regs.get64('IRTA');
+        this.irTable = irTableOf(this.irta, aboveHaw(f.awBits));
         set(R.VTD_GSTS_IRTPS_MASK, true);
       }
       // CFI is a persistent setting; CFIS follows it (QEMU never sets CFIS).
@@ -340,8 +347,41 @@ export class Vtd implements DmaTranslator, InvalidationTarget {
       this.dropContext(key);
     }
   }
-  iecInvalidate(): void {
-    // No interrupt-entry cache is modelled yet (interrupt remapping is not translated).
+  iecInvalidate(scope: { index?: number; im?: number }): void {
+    if (scope.index === undefined) {
+      this.iec.clear();
+      return;
+    }
+    // Index-selective: 2^IM entries from IIDX (aligned down to that size).
+    const n = 2 ** (scope.im ?? 0);
+    const first = scope.index - (scope.index % n);
+    for (let i = first; i < first + n; i++) this.iec.delete(i);
+  }
+
+  // ---- interrupt remapping ------------------------------------------------------------------
+
+  /**
+   * An interrupt request (a write into 0xFEExxxxx without PASID) from source `sid`: with
+   * GSTS.IRES it is remapped through the IRTE it names (or blocked, with its fault recorded);
+   * otherwise it passes unchanged. `address` may carry the upper dword above bit 32.
+   */
+  remapMsi(address: number, data: number, sid: number): { ok: true; address: number; data: number } | { ok: false; fault: string; fr: number } {
+    const gsts = this.regs.get('GSTS');
+    if (!this.features.intremap || (gsts & R.VTD_GSTS_IRES_MASK) === 0) return { ok: true, address, data };
+    const fetch = (i: number): Irte | null => {
+      const hit = this.iec.get(i);
+      if (hit !== undefined) return hit;
+      const e = readIrte(this.memory, this.irTable, i);
+      // Only present entries are cached (a not-present one is fetched again next time).
+      if (e !== null && (e.words[0]! & R.VTD_IRTE_P_MASK) !== 0n) this.iec.set(i, e);
+      return e;
+    };
+    const r = remapInterrupt(this.irTable, (gsts & R.VTD_GSTS_CFIS_MASK) !== 0, address, data, sid, fetch);
+    this.trace?.({ kind: 'vtd-irq-remap', source: this.name, sid, address, data, ok: r.ok, fr: r.ok ? 0 : r.fr });
+    if (r.ok) return { ok: true, address: r.address, data: r.data };
+    // FI carries the interrupt index in bits 63:48; interrupt requests are writes (T = 0).
+    if (!(r.fpd && irQualified(r.fr))) this.faults.record({ sid, fi: BigInt(r.index) << IR_INDEX_SHIFT, fr: r.fr, write: true });
+    return { ok: false, fault: FAULT_NAMES.get(r.fr) ?? `VTD_FR_${r.fr}`, fr: r.fr };
   }
   statusWrite(addr: number, data: number): void {
     const b = new Uint8Array(4);
@@ -548,6 +588,8 @@ export class Vtd implements DmaTranslator, InvalidationTarget {
     this.root = 0;
     this.rootScalable = false;
     this.irta = 0n;
+    this.irTable = irTableOf(0n, 0n);
+    this.iec.clear();
     this.faults.next = 0;
   }
 
@@ -579,6 +621,8 @@ export class Vtd implements DmaTranslator, InvalidationTarget {
     this.root = s.state.root;
     this.rootScalable = s.state.rootScalable;
     this.irta = BigInt(s.state.irta);
+    this.irTable = irTableOf(this.irta, aboveHaw(this.features.awBits));
+    this.iec.clear();
     this.faults.next = s.state.nextFault;
   }
 }

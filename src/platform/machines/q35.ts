@@ -90,7 +90,22 @@ export class Q35Machine extends Machine {
         throw new MachineConfigError(`-device ${d.driver}: '${d.driver}' is not a valid device model name`);
       }
     }
-    if (this.vtd !== null) this.pci.setIommu(this.vtd);
+    if (this.vtd !== null) {
+      const vtd = this.vtd;
+      this.pci.setIommu(vtd);
+      // Device MSIs into 0xFEExxxxx are interrupt requests: remapped (or blocked) by the unit.
+      // Any other MSI address is an ordinary DMA write, translated like one.
+      this.pci.setMsiHandler((address, data, requester, fn) => {
+        if (address >= Q35_MSI_WINDOW.base && address < Q35_MSI_WINDOW.base + Q35_MSI_WINDOW.size) {
+          const r = vtd.remapMsi(address, data, requester.requesterId);
+          if (r.ok) this.msi.deliver(r.address, r.data, requester);
+          return;
+        }
+        const b = new Uint8Array(4);
+        new DataView(b.buffer).setUint32(0, data >>> 0, true);
+        fn.dmaPort.write(address, b);
+      });
+    }
   }
 
   /**
