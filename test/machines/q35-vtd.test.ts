@@ -107,4 +107,44 @@ test('system reset (RST_CNT) puts the unit back to its reset state', () => {
   assert.is(m.memory.read64(VTD + R.VTD_RTADDR), 0n);
 });
 
+test('edu MSI with interrupt remapping: the remappable message is rewritten from its IRTE; a blocked one is recorded and not delivered', () => {
+  const m = machine('-machine q35 -device intel-iommu -device edu,addr=04.0');
+  const msis: [number, number][] = [];
+  m.msi.listen((a, d) => msis.push([a, d]));
+  m.io.write(0xcf8, 4, cfgAddr(EDU, 0x10));
+  m.io.write(0xcfc, 4, BAR);
+  m.io.write(0xcf8, 4, cfgAddr(EDU, 0x04));
+  m.io.write(0xcfc, 2, 0x6);
+  // Find edu's MSI capability (ID 5) in its capability list.
+  const cfg = (reg: number, size: 1 | 2 | 4 = 4) => {
+    m.io.write(0xcf8, 4, cfgAddr(EDU, reg & ~3));
+    return m.io.read(0xcfc + (reg & 3), size);
+  };
+  let cap = cfg(0x34, 1);
+  while (cfg(cap, 1) !== 5) cap = cfg(cap + 1, 1);
+  const IRT = 0x300000;
+  m.ramView().set(fromWords(build(2, 'IRTE', { P: 1, V: 0x45, DST: 0x0200, SVT: R.VTD_IRTE_SVT_SID, SID: EDU })), IRT + 7 * 16);
+  m.memory.write64(VTD + R.VTD_IRTA, BigInt(IRT) | 0xfn);
+  m.memory.write(VTD + R.VTD_GCMD, 4, R.VTD_GCMD_SIRTP_MASK);
+  m.memory.write(VTD + R.VTD_GCMD, 4, R.VTD_GCMD_IRE_MASK);
+  // MSI address: remappable format, handle 7; 64-bit capability: data at +12; enable.
+  const handleAddr = (0xfee00000 | (7 << R.VTD_IR_MSI_ADDR_HANDLE_LO_SHIFT) | R.VTD_IR_MSI_ADDR_IF_MASK) >>> 0;
+  m.io.write(0xcf8, 4, cfgAddr(EDU, cap + 4));
+  m.io.write(0xcfc, 4, handleAddr);
+  m.io.write(0xcf8, 4, cfgAddr(EDU, cap + 12));
+  m.io.write(0xcfc, 2, 0);
+  m.io.write(0xcf8, 4, cfgAddr(EDU, cap));
+  m.io.write(0xcfe, 2, 1); // Message Control: MSI enable
+  m.memory.write(BAR + 0x60, 4, 1); // edu: raise interrupt
+  assert.equal(msis, [[0xfee02000, 0x45]]);
+  // Handle 8 has no IRTE: blocked, recorded (0x22, index 8 in FI 63:48), nothing delivered.
+  m.memory.write(BAR + 0x64, 4, 1);
+  m.io.write(0xcf8, 4, cfgAddr(EDU, cap + 4));
+  m.io.write(0xcfc, 4, (0xfee00000 | (8 << R.VTD_IR_MSI_ADDR_HANDLE_LO_SHIFT) | R.VTD_IR_MSI_ADDR_IF_MASK) >>> 0);
+  m.memory.write(BAR + 0x60, 4, 1);
+  assert.is(msis.length, 1);
+  assert.is(m.memory.read64(VTD + R.VTD_FRCD_LO), 8n << 48n);
+  assert.is(Number((m.memory.read64(VTD + R.VTD_FRCD_HI) & R.VTD_FRCD_HI_FR_MASK) >> BigInt(R.VTD_FRCD_HI_FR_SHIFT)), R.VTD_FR_IR_ENTRY_P);
+});
+
 test.run();

@@ -100,12 +100,12 @@ export function vtdFixture(opts: Partial<VtdOptions> = {}) {
   };
 
   let qiTail = 0;
-  /** IQT = 0, IQA = IQ (QS 0, 128-bit), GCMD.QIE (keeping TE as it is). */
+  /** IQT = 0, IQA = IQ (QS 0, 128-bit), GCMD.QIE (keeping the other persistent enables as they are). */
   const enableQi = (iqa: bigint = BigInt(IQ)) => {
     w64(R.VTD_IQT, 0n);
     qiTail = 0;
     w64(R.VTD_IQA, iqa);
-    w32(R.VTD_GCMD, (r32(R.VTD_GSTS) & R.VTD_GSTS_TES_MASK) | R.VTD_GCMD_QIE_MASK);
+    w32(R.VTD_GCMD, (r32(R.VTD_GSTS) & (R.VTD_GSTS_TES_MASK | R.VTD_GSTS_IRES_MASK | R.VTD_GSTS_CFIS_MASK)) | R.VTD_GCMD_QIE_MASK);
   };
   /** Writes descriptors at the tail and moves IQT past them (a 32-bit store, as Linux does). */
   const submit = (...descs: bigint[][]) => {
