@@ -33,4 +33,18 @@ test('q35-vtd-edu.txt: legacy-mode DMA remapping of edu replays as QEMU 7.2, exc
   ]);
 });
 
+// Scalable mode: the same DMA, faults and 256-bit queue as QEMU 7.2, except the two fault records,
+// where QEMU 7.2 (a) reports legacy reasons for second-stage failures (0x05, 0x06; vtd.md 9 item 6)
+// while the scalable-mode reasons are 0x85 (SGN.6, write without W) and 0x79 (SSL.2, a
+// second-stage entry with R = W = 0), and (b) sets PP with PV = RID_PASID for requests without
+// PASID, while PP says whether the request carried a PASID (vtd.md 1.10): these did not.
+test('q35-vtd-scalable.txt: scalable-mode DMA of edu replays as QEMU 7.2, except scalable fault reasons and PP = 0 without PASID', () => {
+  const r = replayFixtureFile(new URL('../qtest/fixtures/q35-vtd-scalable.txt', import.meta.url), createMachine);
+  assert.ok(r.requests > 55);
+  assert.equal(r.mismatches.map((m) => [m.line, m.actual.join('|')]), [
+    [94, 'OK 0x8000008500000020'], // write fault: QEMU 0x8000000580000020 (FR 0x05, PP = 1)
+    [116, 'OK 0xc000007900000020'], // read fault: QEMU 0xc000000680000020 (FR 0x06, PP = 1)
+  ]);
+});
+
 test.run();
