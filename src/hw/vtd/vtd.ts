@@ -158,10 +158,9 @@ export class Vtd implements DmaTranslator, InvalidationTarget {
   private installHooks(): void {
     const r = this.regs;
     r.onWrite('GCMD', (v) => this.globalCommand(v));
-    r.onWrite('IQA', (lo, _o, _h, hi) => {
+    r.onWrite('IQA', (lo) => {
       // DW is reserved (reads 0) without scalable-mode support (vtd.md 1.12, 4.1).
       if (!this.features.scalableMode && (lo & Number(R.VTD_IQA_DW_MASK)) !== 0) r.setLo('IQA', (lo & ~Number(R.VTD_IQA_DW_MASK)) >>> 0);
-      void hi;
     });
     r.onWrite('CCMD', (_lo, _o, halves, hi) => {
       // ICC lives in the high half: a write of the low half alone only stores DID/SID.
@@ -401,6 +400,7 @@ export class Vtd implements DmaTranslator, InvalidationTarget {
   private dropContext(key: string): void {
     const c = this.contexts.get(key);
     if (c === undefined) return;
+    if (this.memo === c) this.forget();
     c.tr?.dispose();
     c.walker?.dispose();
     c.s2?.dispose();

@@ -160,4 +160,22 @@ test('48-bit unit: AW = 2 gives 4-level tables; AW = 1 (3-level) is still suppor
   assert.is(r.ok && r.pa, DATA + 0x10);
 });
 
+test('many requesters in turn: each keeps its own domain and table (the context cache may evict, never mix up)', () => {
+  const t = vtdFixture();
+  const n = 48;
+  for (let i = 0; i < n; i++) {
+    const top = t.newTable();
+    t.map(top, 0x1000, DATA + i * 0x1000);
+    t.contextEntry(sid(1, i >> 3, i & 7), { SLPTPTR: top >> 12 }, { DID: 100 + i });
+  }
+  t.bringUp();
+  for (let round = 0; round < 3; round++) {
+    for (let i = 0; i < n; i++) {
+      const r = t.dma(sid(1, i >> 3, i & 7), 0x1008);
+      assert.is(r.ok && r.pa, DATA + i * 0x1000 + 8, `requester ${i}, round ${round}`);
+    }
+  }
+  assert.is(t.r32(R.VTD_FSTS), 0);
+});
+
 test.run();
