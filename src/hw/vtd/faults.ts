@@ -74,11 +74,17 @@ export class FaultLog {
     return this.regs.get64(`FRCD_HI[${i}]`);
   }
 
-  /** Records `f` (vtd.md 5.4). Returns false when it was lost (overflow). */
+  /** Records `f` (vtd.md 5.4). Returns false when it was not recorded (collapsed or overflow). */
   record(f: FaultRecord): boolean {
     const fsts = this.regs.get('FSTS');
     // While PFO is set nothing more is recorded.
     if ((fsts & R.VTD_FSTS_PFO_MASK) !== 0) return false;
+    // The spec lets hardware collapse further faults of a requester that has a pending record
+    // (FRCD.F: "hardware may collapse additional faults from the same requestor"); QEMU does.
+    for (let j = 0; j < this.records; j++) {
+      const h = this.hi(j);
+      if ((h & R.VTD_FRCD_HI_F_MASK) !== 0n && Number(h & R.VTD_FRCD_HI_SID_MASK) === f.sid) return false;
+    }
     const i = this.next;
     if ((this.hi(i) & R.VTD_FRCD_HI_F_MASK) !== 0n) {
       this.raiseStatus(R.VTD_FSTS_PFO_MASK);

@@ -65,7 +65,7 @@ test('fault event: with IM = 1, IP is set and the MSI waits for IM = 0; no secon
   t.w32(R.VTD_FECTL, 0);
   assert.equal(t.msis, [{ address: 0xfee01000, data: 0x30 }]);
   assert.is(t.r32(R.VTD_FECTL), 0, 'IP clears when the message is sent');
-  t.dma(S, 0xa000); // the only record is in use: overflow, and PPF was already set -> no event
+  t.dma(sid(0x40, 0, 0), 0xa000); // the only record is in use: overflow, and PPF was already set -> no event
   assert.is(t.msis.length, 1);
 });
 
@@ -79,39 +79,53 @@ test('IP clears when software services the condition while masked (no message is
   assert.equal(t.msis, []);
 });
 
-test('overflow: a fault while the next record still has F = 1 sets PFO and is lost; nothing is recorded until PFO is cleared', () => {
+test('a further fault of a requester with a pending record is collapsed (not recorded, no PFO), as the spec allows and QEMU does', () => {
   const t = setup();
   t.dma(S, 0x9000);
   t.dma(S, 0xa000, true);
+  assert.is(t.r32(R.VTD_FSTS), R.VTD_FSTS_PPF_MASK);
+  assert.is(t.frcd(0).lo, 0x9000n);
+  t.w32(R.VTD_FRCD_LO + 12, F_CLEAR);
+  t.dma(S, 0xb000);
+  assert.is(t.frcd(0).lo, 0xb000n, 'recorded again once F is clear');
+});
+
+// Requesters without a root entry: each access gives a fault 0x01 from its own source ID.
+const other = (i: number) => sid(0x40 + i, 0, 0);
+
+test('overflow: a fault while the next record still has F = 1 sets PFO and is lost; nothing is recorded until PFO is cleared', () => {
+  const t = setup();
+  t.dma(other(0), 0x9000);
+  t.dma(other(1), 0xa000, true);
   assert.is(t.r32(R.VTD_FSTS) & (R.VTD_FSTS_PFO_MASK | R.VTD_FSTS_PPF_MASK), R.VTD_FSTS_PFO_MASK | R.VTD_FSTS_PPF_MASK);
   assert.is(t.frcd(0).lo, 0x9000n, 'the first record is kept');
   t.w32(R.VTD_FRCD_LO + 12, F_CLEAR);
-  t.dma(S, 0xb000);
+  t.dma(other(2), 0xb000);
   assert.is(t.frcdField(0, 'F'), 0, 'PFO still set: dropped');
   t.w32(R.VTD_FSTS, R.VTD_FSTS_PFO_MASK);
   assert.is(t.r32(R.VTD_FSTS), 0);
-  t.dma(S, 0xc000);
+  t.dma(other(3), 0xc000);
   assert.is(t.frcd(0).lo, 0xc000n);
 });
 
 test('several records (NFR = 3): filled round robin; FRI names the first pending one; PFO when the next is busy', () => {
   const t = setup({ faultRecords: 4 });
-  for (let i = 0; i < 4; i++) t.dma(S, 0x10000 + i * 0x1000);
+  for (let i = 0; i < 4; i++) t.dma(other(i), 0x10000 + i * 0x1000);
   for (let i = 0; i < 4; i++) assert.is(t.frcd(i).lo, BigInt(0x10000 + i * 0x1000), `record ${i}`);
   assert.is((t.r32(R.VTD_FSTS) & R.VTD_FSTS_FRI_MASK) >>> R.VTD_FSTS_FRI_SHIFT, 0);
   // Software services records 0 and 1 only; the next fault goes to record 0 again.
   t.w32(R.VTD_FRCD_LO + 12, F_CLEAR);
   t.w32(R.VTD_FRCD_LO + 16 + 12, F_CLEAR);
-  t.dma(S, 0x20000);
+  t.dma(other(4), 0x20000);
   assert.is(t.frcd(0).lo, 0x20000n);
-  t.dma(S, 0x21000);
+  t.dma(other(5), 0x21000);
   assert.is(t.frcd(1).lo, 0x21000n);
-  t.dma(S, 0x22000); // record 2 is still pending
+  t.dma(other(6), 0x22000); // record 2 is still pending
   assert.is(t.r32(R.VTD_FSTS) & R.VTD_FSTS_PFO_MASK, R.VTD_FSTS_PFO_MASK);
   // After everything is cleared, FRI points at where the next burst starts.
   for (let i = 0; i < 4; i++) t.w32(R.VTD_FRCD_LO + 16 * i + 12, F_CLEAR);
   t.w32(R.VTD_FSTS, R.VTD_FSTS_PFO_MASK);
-  t.dma(S, 0x23000);
+  t.dma(other(7), 0x23000);
   assert.is((t.r32(R.VTD_FSTS) & R.VTD_FSTS_FRI_MASK) >>> R.VTD_FSTS_FRI_SHIFT, 2);
   assert.is(t.frcd(2).lo, 0x23000n);
 });
