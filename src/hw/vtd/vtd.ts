@@ -169,11 +169,9 @@ export class Vtd implements DmaTranslator, InvalidationTarget {
     r.onWrite('IOTLB', (_lo, _o, halves, hi) => {
       if ((halves & 2) !== 0 && (hi & hiBit(R.VTD_IOTLB_IVT_MASK)) !== 0) this.iotlbCommand();
     });
-    r.onWrite('FSTS', (v, old) => {
-      this.faults.update();
-      // Clearing IQE lets the queue run again from IQH (the descriptor software fixed).
-      if ((old & R.VTD_FSTS_IQE_MASK) !== 0 && (v & R.VTD_FSTS_IQE_MASK) === 0) this.processQueue();
-    });
+    // After IQE the queue stays stopped on the bad descriptor; clearing IQE re-arms it and the
+    // next IQT write resumes fetching at IQH (QEMU 7.2; Linux's next submission writes IQT).
+    r.onWrite('FSTS', () => this.faults.update());
     for (let i = 0; i < this.features.faultRecords; i++) r.onWrite(`FRCD_HI[${i}]`, () => this.faults.update());
     r.onWrite('FECTL', () => this.feIrq.onCtlWrite());
     r.onWrite('IECTL', () => this.ieIrq.onCtlWrite());

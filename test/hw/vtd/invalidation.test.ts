@@ -126,7 +126,7 @@ test('wait descriptor: SW writes STDATA to STADDR; IF sets ICS.IWC and sends the
   assert.is(t.r32(R.VTD_FSTS), 0);
 });
 
-test('invalid descriptors: IQE, IQH stays on the bad one, IQERCD.IQEI says why; processing resumes when IQE is cleared', () => {
+test('invalid descriptors: IQE, IQH stays on the bad one, IQERCD.IQEI says why; after IQE is cleared the next IQT write resumes at IQH', () => {
   const t = vtdFixture();
   t.w32(R.VTD_FEADDR, 0xfee00000);
   t.w32(R.VTD_FECTL, 0);
@@ -139,7 +139,11 @@ test('invalid descriptors: IQE, IQH stays on the bad one, IQERCD.IQEI says why; 
   assert.is(t.msis.length, 1, 'fault event for IQE');
   // Linux's recovery: overwrite the bad descriptor with a wait, clear IQE.
   t.putWords(IQ + 16, desc.wait({ SW: 1, STDATA: 5, STADDR: STATUS / 4 }));
+  t.w32(R.VTD_IQT, 3 << 4);
+  assert.is(t.get32(STATUS), 1, 'nothing runs while IQE is set');
   t.w32(R.VTD_FSTS, R.VTD_FSTS_IQE_MASK);
+  assert.is(t.r64(R.VTD_IQH), 1n << 4n, 'clearing IQE alone does not fetch');
+  t.w32(R.VTD_IQT, 3 << 4);
   assert.is(t.get32(STATUS), 7);
   assert.is(t.r64(R.VTD_IQH), 3n << 4n);
   assert.is(t.r32(R.VTD_FECTL), 0, 'IP clear');
