@@ -47,4 +47,10 @@ test('q35-vtd-scalable.txt: scalable-mode DMA of edu replays as QEMU 7.2, except
   ]);
 });
 
+test('q35-vtd-qi.txt: queued invalidation (stale context until device-selective invalidation, IQE and resume, wait IF) replays exactly as QEMU 7.2 answered', () => {
+  const r = replayFixtureFile(new URL('../qtest/fixtures/q35-vtd-qi.txt', import.meta.url), createMachine);
+  assert.ok(r.requests > 85);
+  assert.is(r.report, '');
+});
+
 test.run();
