@@ -9,7 +9,7 @@ import * as R from '../../regs/generated/vtd.ts';
 import { BLOCKS } from '../../regs/generated/index.ts';
 import { RegisterFile } from '../../regs/register-file.ts';
 import type { AddressSpace } from '../../bridge/address-space.ts';
-import { Access, MemTx, type DmaTranslator, type MmioRegionSpec, type TraceHook, type TranslateRequest, type TranslateResult } from '../../bridge/types.ts';
+import { Access, type DmaTranslator, type MmioRegionSpec, type TraceHook, type TranslateRequest, type TranslateResult } from '../../bridge/types.ts';
 import type { Core } from '../../core/core.ts';
 import { Iotlb, IotlbKind, type IotlbOptions } from '../../core/iotlb.ts';
 import { Walker } from '../../core/walk.ts';
@@ -19,8 +19,9 @@ import { QEMU_72, capabilities, checkFeatures, frcdOffset, windowSize, type VtdF
 import { isQualified, lookupLegacyContext, sagawOf } from './context.ts';
 import { lookupScalable } from './scalable.ts';
 import { EventInterrupt, FaultLog, type MsiSink } from './faults.ts';
-import { executeDescriptor, type InvalidationTarget } from './invalidation.ts';
-import { aboveHaw, toWords } from './fields.ts';
+import type { InvalidationTarget } from './invalidation.ts';
+import { runQueue } from './queue.ts';
+import { aboveHaw } from './fields.ts';
 import { scalableWalkFaultReason, walkFaultReason } from './walk-faults.ts';
 import { irQualified, irTableOf, readIrte, remapInterrupt, type Irte, type IrTable } from './irq-remap.ts';
 
@@ -68,11 +69,6 @@ const INTR_FIRST = 0xfee00000;
 const INTR_LAST = 0xfeefffff;
 const IR_INDEX_SHIFT = 48n; // FRCD.FI bits 63:48 hold the interrupt index of an IR fault
 const MAX_CONTEXTS = 32; // cached source IDs (each may hold a walk context)
-/** IQH/IQT hold the descriptor index << 4 (128-bit) or << 5 (256-bit). */
-const QI_INDEX_SHIFT = R.VTD_IQT_QT_SHIFT;
-/** The queue is 4 KiB * 2^QS: 2^(QS + 8) 128-bit descriptors. */
-const QI_MIN_ENTRIES_LOG2 = 8;
-const DESC_BYTES = 16;
 
 export class Vtd implements DmaTranslator, InvalidationTarget {
   readonly name: string;
@@ -272,28 +268,9 @@ export class Vtd implements DmaTranslator, InvalidationTarget {
     if ((this.regs.get('GSTS') & R.VTD_GSTS_QIES_MASK) === 0 || (this.regs.get('FSTS') & R.VTD_FSTS_IQE_MASK) !== 0) return;
     this.processing = true;
     try {
-      const iqa = this.regs.get64('IQA');
-      const dw = this.features.scalableMode && (iqa & R.VTD_IQA_DW_MASK) !== 0n ? 1 : 0;
-      const entries = 2 ** (Number(iqa & R.VTD_IQA_QS_MASK) + QI_MIN_ENTRIES_LOG2 - dw);
-      const base = Number(iqa & R.VTD_IQA_IQA_MASK & ~aboveHaw(this.features.awBits));
-      const size = DESC_BYTES << dw;
-      const iqt = this.regs.get64('IQT') & R.VTD_IQT_QT_MASK;
-      // A 256-bit queue indexes in 32-byte steps: IQT bit 4 set is a misaligned tail.
-      if (dw === 1 && (iqt & (1n << BigInt(QI_INDEX_SHIFT))) !== 0n) return this.queueError(R.VTD_IQERCD_IQEI_TAIL_MISALIGNED);
-      const tail = Number(iqt >> BigInt(QI_INDEX_SHIFT + dw));
-      if (tail >= entries) return this.queueError(R.VTD_IQERCD_IQEI_TAIL_INVALID);
-      let head = Number((this.regs.get64('IQH') & R.VTD_IQH_QH_MASK) >> BigInt(QI_INDEX_SHIFT + dw)) % entries;
-      while (head !== tail) {
-        const b = new Uint8Array(size);
-        if (this.memory.readBytes(base + head * size, b) !== MemTx.OK) return this.queueError(R.VTD_IQERCD_IQEI_FETCH_ERROR);
-        const words = toWords(b, size / 8);
-        const err = executeDescriptor(this, words);
-        this.trace?.({ kind: 'vtd-inv-desc', source: this.name, index: head, type: Number(words[0]! & R.VTD_INV_DESC_TYPE_MASK), error: err });
-        // On an error IQH stays on the failing descriptor.
-        if (err !== R.VTD_IQERCD_IQEI_NONE) return this.queueError(err);
-        head = (head + 1) % entries;
-        this.regs.set64('IQH', BigInt(head) << BigInt(QI_INDEX_SHIFT + dw));
-      }
+      const err = runQueue(this.regs, this.memory, this.features, this, (index, type, e) =>
+        this.trace?.({ kind: 'vtd-inv-desc', source: this.name, index, type, error: e }));
+      if (err !== R.VTD_IQERCD_IQEI_NONE) this.queueError(err);
     } finally {
       this.processing = false;
     }
