@@ -34,6 +34,8 @@ test('-device intel-iommu: QEMU 7.2 refusals with its words (observed by running
   assert.is(outcome('-machine q35 -device intel-iommu,eim=on'), '-device intel-iommu,eim=on: eim=on requires accel=kvm,kernel-irqchip=split');
   assert.is(outcome('-machine q35 -device intel-iommu,foo=1'), "-device intel-iommu,foo=1: Property 'intel-iommu.foo' not found");
   assert.is(outcome('-machine q35 -device intel-iommu,caching-mode=on,aw-bits=48'), 'OK');
+  // kvm-unit-tests' intel_iommu command line (vtd.md 7.4).
+  assert.is(outcome('-machine q35,kernel-irqchip=split -device intel-iommu,intremap=on,eim=off -device edu'), 'OK');
   const m = machine('-machine q35 -device intel-iommu,caching-mode=on,aw-bits=48');
   assert.is(m.memory.read64(VTD + R.VTD_CAP), 0x00d2008c222f0686n);
 });
