@@ -159,6 +159,28 @@ test('Linux: a queue error is recovered by overwriting the bad descriptor with t
   assert.is(Number(t.r64(R.VTD_IQH) >> 4n), head + 4);
 });
 
+test('Linux interrupt-remapping bring-up (vtd.md 7.3): QI, IRTA = table | S 0xF, SIRTP, global IEC, IRE, CFI left off; per-interrupt IRTE + index-selective IEC', () => {
+  const u = linuxUnit();
+  const { t } = u;
+  const IRT = 0x30_0000;
+  u.bringUp();
+  t.w64(R.VTD_IRTA, BigInt(IRT) | 0xfn);
+  t.w32(R.VTD_GCMD, R.VTD_GCMD_QIE_MASK | R.VTD_GCMD_SIRTP_MASK);
+  poll('IRTPS', () => (t.r32(R.VTD_GSTS) & R.VTD_GSTS_IRTPS_MASK) !== 0);
+  u.qiSubmit(desc.iec({ G: R.VTD_INV_IEC_G_GLOBAL }));
+  t.w32(R.VTD_GCMD, R.VTD_GCMD_QIE_MASK | R.VTD_GCMD_IRE_MASK);
+  poll('IRES', () => (t.r32(R.VTD_GSTS) & R.VTD_GSTS_IRES_MASK) !== 0);
+  assert.is(t.r32(R.VTD_GSTS) & R.VTD_GSTS_CFIS_MASK, 0, 'CFIS clear: nothing to undo');
+  // One MSI of the device: IRTE 0 (fixed, physical, vector 0x41, APIC 2, SID verified), then IEC for it.
+  t.putWords(IRT, build(2, 'IRTE', { P: 1, V: 0x41, DST: 0x0200, SVT: R.VTD_IRTE_SVT_SID, SID: S }));
+  u.qiSubmit(desc.iec({ G: R.VTD_INV_IEC_G_INDEX, IIDX: 0, IM: 0 }));
+  const addr = (0xfee00000 | R.VTD_IR_MSI_ADDR_IF_MASK) >>> 0; // handle 0, SHV 0
+  assert.equal(t.vtd.remapMsi(addr, 0, S), { ok: true, address: 0xfee02000, data: 0x41 });
+  // The compatibility-format message the device might still send is blocked (CFI off).
+  assert.not.ok(t.vtd.remapMsi(0xfee02000, 0x41, S).ok);
+  assert.equal(u.faultHandler(), [{ fr: R.VTD_FR_IR_COMPAT_BLOCKED, sid: S, addr: 0n, read: false }]);
+});
+
 test('kvm-unit-tests intel_iommu: GCMD = GSTS | bit for QIE, SRTP, SIRTP, TE, IRE; its checks; DMA with FPD = 1 and no invalidation', () => {
   const t = vtdFixture();
   assert.ok(((t.r32(R.VTD_VER) & R.VTD_VER_MAX_MASK) >>> R.VTD_VER_MAX_SHIFT) >= 1);
