@@ -181,6 +181,61 @@ test('Linux interrupt-remapping bring-up (vtd.md 7.3): QI, IRTA = table | S 0xF,
   assert.equal(u.faultHandler(), [{ fr: R.VTD_FR_IR_COMPAT_BLOCKED, sid: S, addr: 0n, read: false }]);
 });
 
+// QEMU's 2026 qtest iommu-intel-test (vtd.md 7.5): five modes, each a write of 0x12345678 through
+// the unit to one 4 KiB page (aw-bits 48, 4-level tables), with its exact register sequence.
+for (const mode of ['legacy-pt', 'legacy-trans', 'scalable-pt', 'scalable-slt', 'scalable-flt'] as const) {
+  test(`QEMU qtest iommu-intel-test sequence, mode ${mode}`, () => {
+    const scalable = mode.startsWith('scalable');
+    const t = vtdFixture({ features: { awBits: 48, scalableMode: scalable, firstStage: mode === 'scalable-flt' } });
+    const CT = 0x11_0000, PD = 0x12_0000, PT = 0x13_0000, GPA = DATA + 0x5000, IOVA = 0x40_0000_0000 + 0x123000;
+    // Four page-table pages: a chain to one 4 KiB page. Second stage R|W everywhere; first stage P|RW|US|A (+D at the leaf).
+    const pages = [0x40_0000, 0x40_1000, 0x40_2000, 0x40_3000];
+    const fs = mode === 'scalable-flt';
+    const tableBits = fs ? { P: 1, RW: 1, US: 1, A: 1 } : { R: 1, W: 1 };
+    for (let l = 4; l >= 1; l--) {
+      const idx = Math.floor(IOVA / 2 ** (12 + 9 * (l - 1))) % 512;
+      const next = l > 1 ? pages[4 - l + 1]! : GPA;
+      t.put64(pages[4 - l]! + idx * 8, build(1, fs ? 'FS_PTE' : 'SS_PTE', { ...tableBits, ...(fs && l === 1 ? { D: 1 } : {}), ADDR: next / 4096 })[0]!);
+    }
+    if (!scalable) {
+      t.putWords(ROOT, build(2, 'ROOT_ENTRY', { P: 1, CTP: CT >> 12 }));
+      t.putWords(CT + (S & 0xff) * 16, build(2, 'CONTEXT_ENTRY', {
+        P: 1, TT: mode === 'legacy-pt' ? R.VTD_CONTEXT_ENTRY_TT_PASS_THROUGH : R.VTD_CONTEXT_ENTRY_TT_MULTI_LEVEL,
+        SLPTPTR: pages[0]! / 4096, DID: 1, AW: R.VTD_CONTEXT_ENTRY_AW_AW_48,
+      }));
+    } else {
+      t.putWords(ROOT, build(2, 'SM_ROOT_ENTRY', { LP: 1, LCTP: CT >> 12 }));
+      t.putWords(CT + (S & 0x7f) * 32, build(4, 'SM_CONTEXT_ENTRY', { P: 1, PASIDDIRPTR: PD >> 12 }));
+      t.put64(PD, build(1, 'PASID_DIR_ENTRY', { P: 1, SMPTBLPTR: PT >> 12 })[0]!);
+      const pe: Record<string, number> =
+        mode === 'scalable-pt' ? { PGTT: R.VTD_PASID_ENTRY_PGTT_PASS_THROUGH }
+          : mode === 'scalable-slt' ? { PGTT: R.VTD_PASID_ENTRY_PGTT_SECOND_STAGE, AW: R.VTD_CONTEXT_ENTRY_AW_AW_48, SSPTPTR: pages[0]! / 4096 }
+            : { PGTT: R.VTD_PASID_ENTRY_PGTT_FIRST_STAGE, FSPTPTR: pages[0]! / 4096 };
+      t.putWords(PT, build(8, 'PASID_ENTRY', { P: 1, DID: 1, ...pe }));
+    }
+    const ttm = scalable ? BigInt(R.VTD_RTADDR_TTM_SCALABLE) << BigInt(R.VTD_RTADDR_TTM_SHIFT) : 0n;
+    t.w64(R.VTD_RTADDR, BigInt(ROOT) | ttm);
+    t.w32(R.VTD_GCMD, R.VTD_GCMD_SRTP_MASK);
+    assert.ok((t.r32(R.VTD_GSTS) & R.VTD_GSTS_RTPS_MASK) !== 0);
+    t.w64(R.VTD_IQA, BigInt(IQ));
+    t.w64(R.VTD_IQH, 0n); // read-only: ignored
+    t.w64(R.VTD_IQT, 0n);
+    t.w32(R.VTD_GCMD, (R.VTD_GCMD_SRTP_MASK | R.VTD_GCMD_QIE_MASK) >>> 0);
+    assert.ok((t.r32(R.VTD_GSTS) & R.VTD_GSTS_QIES_MASK) !== 0);
+    t.w32(R.VTD_FECTL, 0);
+    t.w32(R.VTD_FEDATA, 0x20);
+    t.w32(R.VTD_FEADDR, 0xfee00000);
+    t.w32(R.VTD_GCMD, (R.VTD_GCMD_SRTP_MASK | R.VTD_GCMD_QIE_MASK | R.VTD_GCMD_TE_MASK) >>> 0);
+    assert.ok((t.r32(R.VTD_GSTS) & R.VTD_GSTS_TES_MASK) !== 0);
+    const pt = mode.endsWith('-pt');
+    const target = pt ? 0x10_0000 : IOVA; // pass-through: the test writes straight to the GPA
+    const r = t.dma(S, target + 0x10, true);
+    assert.is(r.ok && r.pa, (pt ? 0x10_0000 : GPA) + 0x10);
+    assert.is(t.r32(R.VTD_FSTS), 0);
+    assert.equal(t.msis, []);
+  });
+}
+
 test('kvm-unit-tests intel_iommu: GCMD = GSTS | bit for QIE, SRTP, SIRTP, TE, IRE; its checks; DMA with FPD = 1 and no invalidation', () => {
   const t = vtdFixture();
   assert.ok(((t.r32(R.VTD_VER) & R.VTD_VER_MAX_MASK) >>> R.VTD_VER_MAX_SHIFT) >= 1);
