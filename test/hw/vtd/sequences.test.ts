@@ -191,7 +191,7 @@ for (const mode of ['legacy-pt', 'legacy-trans', 'scalable-pt', 'scalable-slt', 
     // Four page-table pages: a chain to one 4 KiB page. Second stage R|W everywhere; first stage P|RW|US|A (+D at the leaf).
     const pages = [0x40_0000, 0x40_1000, 0x40_2000, 0x40_3000];
     const fs = mode === 'scalable-flt';
-    const tableBits = fs ? { P: 1, RW: 1, US: 1, A: 1 } : { R: 1, W: 1 };
+    const tableBits: Record<string, number> = fs ? { P: 1, RW: 1, US: 1, A: 1 } : { R: 1, W: 1 };
     for (let l = 4; l >= 1; l--) {
       const idx = Math.floor(IOVA / 2 ** (12 + 9 * (l - 1))) % 512;
       const next = l > 1 ? pages[4 - l + 1]! : GPA;
