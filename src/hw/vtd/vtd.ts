@@ -21,6 +21,7 @@ import { lookupScalable } from './scalable.ts';
 import { EventInterrupt, FaultLog, type MsiSink } from './faults.ts';
 import type { InvalidationTarget } from './invalidation.ts';
 import { runQueue } from './queue.ts';
+import { NegativeCache } from './negative-cache.ts';
 import { aboveHaw } from './fields.ts';
 import { scalableWalkFaultReason, walkFaultReason } from './walk-faults.ts';
 import { irQualified, irTableOf, readIrte, remapInterrupt, type Irte, type IrTable } from './irq-remap.ts';
@@ -91,6 +92,8 @@ export class Vtd implements DmaTranslator, InvalidationTarget {
   /** IRTA latched by the last SIRTP, and the table it describes. */
   private irta = 0n;
   private irTable: IrTable = irTableOf(0n, 0n);
+  /** Caching mode: not-present pages per domain, until an IOTLB invalidation covers them. */
+  private readonly notPresent = new NegativeCache();
   /** Interrupt-entry cache: IRTEs by index, refreshed only by IEC invalidation. */
   private readonly iec = new Map<number, Irte>();
   private processing = false;
@@ -298,12 +301,15 @@ export class Vtd implements DmaTranslator, InvalidationTarget {
   }
   iotlbGlobal(): void {
     this.iotlb.iotlbGlobal();
+    this.notPresent.clear();
   }
   iotlbDomain(did: number): void {
     this.iotlb.iotlbDomain(did);
+    this.notPresent.dropDomain(did);
   }
   iotlbPage(did: number, addr: bigint, am: number, ih: boolean): void {
     this.iotlb.iotlbPage(did, addr, am, ih);
+    this.notPresent.dropPages(did, addr, am);
   }
   piotlbPasid(did: number, pasid: number): void {
     this.iotlb.piotlbPasid(did, pasid);
@@ -525,9 +531,14 @@ export class Vtd implements DmaTranslator, InvalidationTarget {
     }
     if (c.tr === undefined) return { ok: true, pa: req.iova, perm: Access.READ | Access.WRITE, pageSize: 4096 };
     const acc = (write ? A.ACC_WRITE : 0) | (exec ? A.ACC_EXEC : 0) | (req.privileged ? A.ACC_PRIV : 0);
+    const cm = this.features.cachingMode && !c.scalable;
+    if (cm && this.notPresent.has(c.did, req.iova)) {
+      return this.fault(sid, req.iova, write, write ? R.VTD_FR_WRITE : R.VTD_FR_READ, c.fpd, pasid);
+    }
     const pa = c.tr.translate(req.iova, acc);
     if (pa < 0) {
       const o = c.tr.outcome();
+      if (cm && o.status === A.ST_TRANSLATION && o.reason === A.R_INVALID) this.notPresent.add(c.did, req.iova);
       const fr = c.scalable
         ? scalableWalkFaultReason(o.status, o.reason, o.level, c.levels!, o.stage === 2 || c.stage === 2 ? 2 : 1)
         : walkFaultReason(o.status, o.reason, o.level, c.levels!, write);
@@ -560,6 +571,7 @@ export class Vtd implements DmaTranslator, InvalidationTarget {
     this.dropAllContexts();
     this.forget();
     this.iotlb.invalidateAll();
+    this.notPresent.clear();
     this.root = 0;
     this.rootScalable = false;
     this.irta = 0n;
@@ -593,6 +605,7 @@ export class Vtd implements DmaTranslator, InvalidationTarget {
     this.forget();
     this.regs.loadState(s.state.regs);
     this.iotlb.restore(s.state.iotlb);
+    this.notPresent.clear();
     this.root = s.state.root;
     this.rootScalable = s.state.rootScalable;
     this.irta = BigInt(s.state.irta);

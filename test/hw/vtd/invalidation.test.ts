@@ -68,6 +68,28 @@ test('caching mode: a not-present context entry may stay cached (tagged DID 0) u
   assert.is(pa(t.dma(S, 0x1000)), DATA);
 });
 
+test('caching mode: a page found not present stays not present until an IOTLB invalidation covers it (Linux flushes after map with CM)', () => {
+  for (const cm of [false, true]) {
+    const t = vtdFixture({ features: { cachingMode: cm } });
+    const top = t.newTable();
+    t.map(top, 0x1000, DATA);
+    t.contextEntry(S, { SLPTPTR: top >> 12 }, { DID: 1 });
+    t.bringUp();
+    assert.not.ok(t.dma(S, 0x5000).ok);
+    t.w32(R.VTD_FRCD_LO + 12, Number(R.VTD_FRCD_HI_F_MASK >> 32n));
+    t.map(top, 0x5000, DATA + 0x5000);
+    assert.is(pa(t.dma(S, 0x5000)), cm ? -1 : DATA + 0x5000, cm ? 'CM: the not-present page is cached' : 'no CM: the new mapping is seen at once');
+    if (!cm) continue;
+    assert.is(t.frcdField(0, 'FR'), R.VTD_FR_READ);
+    t.w64(R.VTD_IVA, 0x4000n); // another page: no effect
+    t.w64(R.VTD_IOTLB, iotlbReg(R.VTD_IOTLB_IIRG_PAGE, 1));
+    assert.is(pa(t.dma(S, 0x5000)), -1);
+    t.w64(R.VTD_IVA, 0x5000n);
+    t.w64(R.VTD_IOTLB, iotlbReg(R.VTD_IOTLB_IIRG_PAGE, 1));
+    assert.is(pa(t.dma(S, 0x5000)), DATA + 0x5000);
+  }
+});
+
 test('IOTLB: a PTE change is not seen until an IOTLB invalidation of that domain (page, domain or global)', () => {
   const { t, a } = twoTables();
   assert.is(pa(t.dma(S, 0x1000)), DATA);
