@@ -11,13 +11,12 @@ import { RegisterFile } from '../../regs/register-file.ts';
 import type { AddressSpace } from '../../bridge/address-space.ts';
 import { Access, type DmaTranslator, type MmioRegionSpec, type TraceHook, type TranslateRequest, type TranslateResult } from '../../bridge/types.ts';
 import type { Core } from '../../core/core.ts';
-import { Iotlb, IotlbKind, type IotlbOptions } from '../../core/iotlb.ts';
+import { Iotlb, type IotlbOptions } from '../../core/iotlb.ts';
 import { Walker } from '../../core/walk.ts';
-import { Translator } from '../../core/translate.ts';
 import * as A from '../../core/walk-abi.ts';
 import { QEMU_72, capabilities, checkFeatures, frcdOffset, windowSize, type VtdFeatures } from './features.ts';
-import { isQualified, lookupLegacyContext, sagawOf } from './context.ts';
-import { lookupScalable } from './scalable.ts';
+import { isQualified, sagawOf } from './context.ts';
+import { ContextResolver, type CachedContext } from './resolve.ts';
 import { EventInterrupt, FaultLog, type MsiSink } from './faults.ts';
 import type { InvalidationTarget } from './invalidation.ts';
 import { runQueue } from './queue.ts';
@@ -40,30 +39,6 @@ export interface VtdOptions {
   trace?: TraceHook;
 }
 
-/**
- * A context-cache entry (legacy: per source ID; scalable: per source ID and PASID, holding the
- * PASID-cache entry too): the fault its lookup gave, or how it translates.
- */
-interface CachedContext {
-  sid: number;
-  /** Domain the entry is tagged with (0 for a cached fault: caching mode tags invalid entries with DID 0). */
-  did: number;
-  fpd: boolean;
-  scalable: boolean;
-  fault?: { fr: number; fpd: boolean };
-  /** Scalable mode: the PASID the entry resolved (the request's, or RID_PASID), SRE and ERE. */
-  pasid?: number;
-  sre?: boolean;
-  ere?: boolean;
-  /** The walk (absent for pass-through) and, when nested, its second stage. */
-  walker?: Walker;
-  s2?: Walker;
-  tr?: Translator;
-  /** Depth of the table walked first (a fetch error at this level is a bad table pointer). */
-  levels?: number;
-  /** 2: second-stage only; 1: first stage (possibly nested). */
-  stage?: number;
-}
 
 /** The interrupt address range: DMA whose translation lands here faults (0x0E). */
 const INTR_FIRST = 0xfee00000;
@@ -98,6 +73,7 @@ export class Vtd implements DmaTranslator, InvalidationTarget {
   private readonly iec = new Map<number, Irte>();
   private processing = false;
   private readonly sagaw: number;
+  private readonly resolver: ContextResolver;
 
   constructor(opts: VtdOptions) {
     const f: VtdFeatures = { ...QEMU_72, ...opts.features };
@@ -125,6 +101,9 @@ export class Vtd implements DmaTranslator, InvalidationTarget {
     this.ieIrq = new EventInterrupt(this.regs, 'IE', traced, f.eim);
     this.faults = new FaultLog(this.regs, n, this.feIrq);
     this.iotlb = new Iotlb(this.core, opts.iotlb);
+    this.resolver = new ContextResolver({
+      core: this.core, memory: this.memory, iotlb: this.iotlb, features: this.features, cap, sagaw: this.sagaw, newWalker: () => this.newWalker(),
+    });
     this.installHooks();
     const regs = this.regs;
     // 32- and 64-bit accesses (vtd.md 1.16); 64-bit registers also as two 32-bit halves.
@@ -396,89 +375,13 @@ export class Vtd implements DmaTranslator, InvalidationTarget {
     const key = `${sid}/${pasid ?? ''}`;
     const hit = this.contexts.get(key);
     if (hit !== undefined) return hit;
-    const c = this.rootScalable ? this.fetchScalable(sid, pasid) : this.fetchLegacy(sid);
+    const c = this.rootScalable ? this.resolver.scalable(sid, pasid, this.root) : this.resolver.legacy(sid, this.root);
     this.trace?.({ kind: 'vtd-context-fetch', source: this.name, sid, pasid: pasid ?? -1, fr: c.fault?.fr ?? 0 });
     // Without caching mode, not-present and invalid entries are never cached: the next access
     // fetches again. With CM = 1 they may be (tagged DID 0), until invalidated.
     if (c.fault !== undefined && !this.features.cachingMode) return c;
     if (this.contexts.size >= MAX_CONTEXTS) this.dropContext(this.contexts.keys().next().value!);
     this.contexts.set(key, c);
-    return c;
-  }
-
-  private failed(sid: number, fr: number, fpd: boolean, scalable: boolean): CachedContext {
-    return { sid, did: 0, fpd, scalable, fault: { fr, fpd } };
-  }
-
-  private fetchLegacy(sid: number): CachedContext {
-    const look = lookupLegacyContext(this.memory, this.root, sid, this.features, this.sagaw);
-    if (!look.ok) return this.failed(sid, look.fr, look.fpd, false);
-    const ctx = look.ctx;
-    const c: CachedContext = { sid, did: ctx.did, fpd: ctx.fpd, scalable: false };
-    if (ctx.tt === R.VTD_CONTEXT_ENTRY_TT_PASS_THROUGH) return c;
-    const walker = this.newWalker();
-    if (walker.configureVtdSs(this.ssConfig(ctx.slptptr, ctx.aw)) !== A.CFG_OK) {
-      walker.dispose();
-      return this.failed(sid, R.VTD_FR_CONTEXT_ENTRY_INV, ctx.fpd, false);
-    }
-    c.walker = walker;
-    c.levels = ctx.aw + 2;
-    c.tr = new Translator(this.core, { walker, tlb: this.iotlb, kind: IotlbKind.VTD_SS, did: ctx.did });
-    return c;
-  }
-
-  private ssConfig(root: number, aw: number, extra: { exec?: boolean; accessDirty?: boolean } = {}) {
-    const f = this.features;
-    const sllps = Number((this.cap & R.VTD_CAP_SLLPS_MASK) >> BigInt(R.VTD_CAP_SLLPS_SHIFT));
-    return {
-      root, aw, haw: f.awBits, mgaw: f.awBits, pages2M: (sllps & 1) !== 0, pages1G: (sllps & 2) !== 0,
-      // SNP is a leaf attribute with snoop control or in scalable mode; bit 62 (old TM) is allowed
-      // in leaves with device-iotlb, as QEMU 7.2 does.
-      snoop: f.snoopControl || f.scalableMode, tm: f.deviceIotlb, ...extra,
-    };
-  }
-
-  private fetchScalable(sid: number, pasid: number | undefined): CachedContext {
-    const f = this.features;
-    const look = lookupScalable(this.memory, this.root, sid, pasid, f, {
-      sagaw: this.sagaw, firstStage: f.firstStage, secondStage: f.scalableMode, nested: f.nested, pt: f.pt, pasid: f.pasid,
-    });
-    if (!look.ok) return this.failed(sid, look.fr, look.fpd, true);
-    const p = look.cfg;
-    const c: CachedContext = { sid, did: p.did, fpd: p.fpd, scalable: true, pasid: look.pasid, sre: p.sre, ere: p.ere };
-    if (p.pgtt === R.VTD_PASID_ENTRY_PGTT_PASS_THROUGH) return c;
-    const bad = () => this.failed(sid, R.VTD_FR_SM_PASID_INV, p.fpd, true);
-    const fsCfg = { root: p.fsptptr, levels: p.fsLevels, haw: f.awBits, nxe: p.nxe, pages1G: f.firstStage, accessDirty: true, wpe: p.wpe, smep: p.smep };
-    if (p.pgtt === R.VTD_PASID_ENTRY_PGTT_SECOND_STAGE) {
-      const walker = this.newWalker();
-      if (walker.configureVtdSs(this.ssConfig(p.ssptptr, p.aw, { exec: p.ssExec, accessDirty: p.ssAd })) !== A.CFG_OK) {
-        walker.dispose();
-        return bad();
-      }
-      c.walker = walker;
-      c.levels = p.aw + 2;
-      c.stage = 2;
-      c.tr = new Translator(this.core, { walker, tlb: this.iotlb, kind: IotlbKind.VTD_SS, did: p.did });
-      return c;
-    }
-    const walker = this.newWalker();
-    let err = walker.configureVtdFs(fsCfg);
-    if (err === A.CFG_OK && p.pgtt === R.VTD_PASID_ENTRY_PGTT_NESTED) {
-      const s2 = this.newWalker();
-      err = s2.configureVtdSs(this.ssConfig(p.ssptptr, p.aw, { exec: p.ssExec, accessDirty: p.ssAd }));
-      if (err === A.CFG_OK) err = walker.nest(s2);
-      c.s2 = s2;
-    }
-    c.walker = walker;
-    if (err !== A.CFG_OK) {
-      c.s2?.dispose();
-      walker.dispose();
-      return bad();
-    }
-    c.levels = p.fsLevels;
-    c.stage = 1;
-    const kind = p.pgtt === R.VTD_PASID_ENTRY_PGTT_NESTED ? IotlbKind.VTD_NESTED : IotlbKind.VTD_FS;
-    c.tr = new Translator(this.core, { walker, tlb: this.iotlb, kind, did: p.did, pasid: look.pasid, globalFromNg: true });
     return c;
   }
 
