@@ -57,3 +57,7 @@ export * as vfio from './vfio/type1.ts';
 // Kernel layer: the arm-smmu-v3 driver (programs an SMMUv3 through MMIO and guest memory only)
 export { armSmmuV3Probe, ArmSmmuV3, MSI_IOVA_BASE as ARM_SMMU_MSI_IOVA_BASE, MSI_IOVA_LENGTH as ARM_SMMU_MSI_IOVA_LENGTH, hwProbe as armSmmuV3HwProbe } from './kernel/drivers/arm-smmu-v3/index.ts';
 export type { ArmSmmuV3Options, SmmuMaster as ArmSmmuMaster, SmmuFeatures as ArmSmmuFeatures, SmmuEventReport as ArmSmmuEventReport, EntryUpdate as ArmSmmuEntryUpdate } from './kernel/drivers/arm-smmu-v3/index.ts';
+export { Vtd } from './hw/vtd/vtd.ts';
+export type { VtdOptions, VtdSnapshot } from './hw/vtd/vtd.ts';
+export { QEMU_72 as VTD_QEMU_72, capabilities as vtdCapabilities, featuresFromQemuProps as vtdFeaturesFromQemuProps } from './hw/vtd/features.ts';
+export type { VtdFeatures } from './hw/vtd/features.ts';

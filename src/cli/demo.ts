@@ -11,6 +11,7 @@ import { MCH_PCIEXBAR, MCH_PCIEXBAREN } from '../platform/machines/q35-mch.ts';
 import { PCI_BASE_ADDRESS_0, PCI_CLASS_REVISION, PCI_COMMAND, PCI_COMMAND_MASTER, PCI_COMMAND_MEMORY, PCI_VENDOR_ID } from '../platform/pci/regs.ts';
 import { formatBdf } from '../bridge/dma.ts';
 import { runSmmuv3Demo } from './demo-smmuv3.ts';
+import { runVtdDemo } from './demo-vtd.ts';
 
 const hex = (n: number | bigint, w = 8) => '0x' + n.toString(16).padStart(w, '0');
 
@@ -97,6 +98,8 @@ export function runDemo(args: string[]): number {
   console.log(indent(vtd.dump({ only: ['VER', 'CAP', 'ECAP', 'GSTS', 'FSTS', 'FECTL', 'IECTL'] })));
   console.log('');
   runSmmuv3Demo((l) => console.log(l));
+  console.log('');
+  runVtdDemo((l) => console.log(l));
   console.log('\nTry: npx iommu-model describe vtd CAP.SAGAW   |   npx iommu-model qtest -machine q35 -device edu -qtest stdio');
   return 0;
 }

@@ -13,6 +13,8 @@ import { Q35Mch } from './q35-mch.ts';
 import { createIch9Lpc, createIch9Sata, createIch9Smbus, ICH9_LPC_DEVFN, ICH9_SATA_DEVFN, ICH9_SMBUS_DEVFN } from './ich9.ts';
 import { MachineConfigError, placeEdu, type PlacedDevice } from './devices.ts';
 import type { MachineConfig } from '../machine-types.ts';
+import { Vtd, type VtdSnapshot } from '../../hw/vtd/vtd.ts';
+import { featuresFromQemuProps, VtdPropertyError } from '../../hw/vtd/features.ts';
 
 export const Q35_IOAPIC_PINS = 24;
 export const Q35_MSI_WINDOW = { base: 0xfee00000, size: 0x100000 };
@@ -57,6 +59,8 @@ export class Q35Machine extends Machine {
   readonly pci: PciHost;
   readonly mch: Q35Mch;
   readonly devices: PlacedDevice[] = [];
+  /** The VT-d unit (-device intel-iommu), else null. */
+  readonly vtd: Vtd | null = null;
   private rstCnt = 0;
 
   constructor(config: MachineConfig) {
@@ -81,11 +85,48 @@ export class Q35Machine extends Machine {
       if (d.driver === 'edu') {
         this.devices.push(placeEdu(this.pci.rootBus, this.clock, d.props, d.props.id === undefined ? anon++ : -1, ids));
       } else if (d.driver === 'intel-iommu') {
-        throw new MachineConfigError(`-device intel-iommu: the VT-d model is not available yet in this version of iommu-model`);
+        (this as { vtd: Vtd | null }).vtd = this.createVtd(d.props);
       } else {
         throw new MachineConfigError(`-device ${d.driver}: '${d.driver}' is not a valid device model name`);
       }
     }
+    if (this.vtd !== null) {
+      const vtd = this.vtd;
+      this.pci.setIommu(vtd);
+      // Device MSIs into 0xFEExxxxx are interrupt requests: remapped (or blocked) by the unit.
+      // Any other MSI address is an ordinary DMA write, translated like one.
+      this.pci.setMsiHandler((address, data, requester, fn) => {
+        if (address >= Q35_MSI_WINDOW.base && address < Q35_MSI_WINDOW.base + Q35_MSI_WINDOW.size) {
+          const r = vtd.remapMsi(address, data, requester.requesterId);
+          if (r.ok) this.msi.deliver(r.address, r.data, requester);
+          return;
+        }
+        const b = new Uint8Array(4);
+        new DataView(b.buffer).setUint32(0, data >>> 0, true);
+        fn.dmaPort.write(address, b);
+      });
+    }
+  }
+
+  /**
+   * -device intel-iommu: the unit at 0xFED90000 with QEMU 7.2's properties; its fault and
+   * invalidation-completion events are MSIs (FEADDR/FEDATA, IEADDR/IEDATA) into 0xFEExxxxx.
+   * Every PCI function's DMA goes through it (QEMU 7.2 does the same only for devices created
+   * after it on the command line; the order is not modelled).
+   */
+  private createVtd(props: Record<string, string>): Vtd {
+    const spec = '-device intel-iommu' + Object.entries(props).map(([k, v]) => `,${k}=${v}`).join('');
+    if (this.vtd !== null) throw new MachineConfigError(`${spec}: QEMU does not support multiple vIOMMUs for x86 yet.`);
+    let features;
+    try {
+      features = featuresFromQemuProps(props);
+    } catch (e) {
+      if (e instanceof VtdPropertyError) throw new MachineConfigError(`${spec}: ${e.message}`);
+      throw e;
+    }
+    const vtd = new Vtd({ core: this.core, memory: this.memory, features, msi: (a, d) => this.msi.deliver(a, d, null) });
+    this.memory.mapMmio(Q35_IOMMU_BASE, vtd.mmio);
+    return vtd;
   }
 
   /** ICH9 RST_CNT at port 0xCF9, mapped over CONFIG_ADDRESS's second byte as in QEMU. */
@@ -112,7 +153,7 @@ export class Q35Machine extends Machine {
   }
 
   protected boardState(): unknown {
-    return { rstCnt: this.rstCnt, pci: this.pci.snapshot() };
+    return { rstCnt: this.rstCnt, pci: this.pci.snapshot(), vtd: this.vtd?.snapshot() ?? null };
   }
 
   protected loadBoardState(state: unknown): void {
@@ -120,6 +161,8 @@ export class Q35Machine extends Machine {
     this.rstCnt = st.rstCnt & 0xa;
     this.pci.restore(st.pci);
     this.mch.updateEcam();
+    const v = (state as { vtd?: VtdSnapshot | null }).vtd;
+    if (this.vtd !== null && v) this.vtd.restore(v);
   }
 
   /** The device side of QEMU's system reset: every PCI function back to its reset state. */
@@ -128,6 +171,7 @@ export class Q35Machine extends Machine {
       f.reset();
       if (f.isBridge) (f as PciBridge).resetBelow();
     }
+    this.vtd?.reset();
   }
 
   protected irqControllerPaths(): string[] {
@@ -141,5 +185,6 @@ export class Q35Machine extends Machine {
   protected override attachTrace(hook: Parameters<Machine['onTrace']>[0] | undefined): void {
     super.attachTrace(hook);
     this.pci.setTrace(hook);
+    this.vtd?.setTrace(hook);
   }
 }
