@@ -135,6 +135,12 @@ export class IntelIommu implements IommuOps {
         return n;
       },
       iotlbSync: (d, g) => self.flushRange(d, g),
+      // Caching mode: the unit may have cached the not-present entries just filled (vtd.md 7.2),
+      // so a map needs an IOTLB invalidation of the range before the device may use it.
+      iotlbSyncMap: (d, iova, size) => {
+        if (self.cachingMode) self.flushRange(d, { start: iova, end: iova + size - 1, pgsize: PAGE, queued: false });
+        return 0;
+      },
       flushIotlbAll: (d) => self.flushDomain((d.priv as DomPriv).did),
       iovaToPhys: (d, iova) => (d.priv as DomPriv).pt?.iovaToPhys(iova) ?? 0,
       free: (d) => {
