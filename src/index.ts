@@ -61,3 +61,5 @@ export { Vtd } from './hw/vtd/vtd.ts';
 export type { VtdOptions, VtdSnapshot } from './hw/vtd/vtd.ts';
 export { QEMU_72 as VTD_QEMU_72, capabilities as vtdCapabilities, featuresFromQemuProps as vtdFeaturesFromQemuProps } from './hw/vtd/features.ts';
 export type { VtdFeatures } from './hw/vtd/features.ts';
+export { intelIommuProbe, IntelIommu } from './kernel/drivers/intel-iommu/dmar.ts';
+export type { IntelIommuOptions, Rmrr, DmarFault } from './kernel/drivers/intel-iommu/dmar.ts';

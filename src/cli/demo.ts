@@ -12,6 +12,7 @@ import { PCI_BASE_ADDRESS_0, PCI_CLASS_REVISION, PCI_COMMAND, PCI_COMMAND_MASTER
 import { formatBdf } from '../bridge/dma.ts';
 import { runSmmuv3Demo } from './demo-smmuv3.ts';
 import { runVtdDemo } from './demo-vtd.ts';
+import { runKernelDemo } from './demo-kernel.ts';
 
 const hex = (n: number | bigint, w = 8) => '0x' + n.toString(16).padStart(w, '0');
 
@@ -100,6 +101,8 @@ export function runDemo(args: string[]): number {
   runSmmuv3Demo((l) => console.log(l));
   console.log('');
   runVtdDemo((l) => console.log(l));
+  console.log('');
+  runKernelDemo((l) => console.log(l));
   console.log('\nTry: npx iommu-model describe vtd CAP.SAGAW   |   npx iommu-model qtest -machine q35 -device edu -qtest stdio');
   return 0;
 }
