@@ -120,7 +120,7 @@ export function runIotlbBench(): BenchResult[] {
 }
 
 // `node --import tsx bench/iotlb.bench.ts` runs it alone.
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (process.argv[1]?.endsWith('/iotlb.bench.ts')) {
   console.log(`node ${process.version}, ${process.arch}\n`);
   console.log('== IOTLB hits (targets: >= 60 M/s per call, >= 200 M/s batched)');
   runIotlbBench();

@@ -70,4 +70,4 @@ export function runKernelBench(): BenchResult[] {
   return all;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) runKernelBench();
+if (process.argv[1]?.endsWith('/kernel.bench.ts')) runKernelBench();

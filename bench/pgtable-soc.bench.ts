@@ -111,4 +111,4 @@ export function runSocPgtableBench(): BenchResult[] {
   return results;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) runSocPgtableBench();
+if (process.argv[1]?.endsWith('/pgtable-soc.bench.ts')) runSocPgtableBench();

@@ -7,6 +7,7 @@ import { runTranslateBench } from './translate.bench.ts';
 import { runSmmuv3Bench } from './smmuv3.bench.ts';
 import { runSocPgtableBench } from './pgtable-soc.bench.ts';
 import { runKernelBench } from './kernel.bench.ts';
+import { runVtdBench } from './vtd.bench.ts';
 import { RegisterFile } from '../src/regs/register-file.ts';
 import { BLOCKS } from '../src/regs/generated/index.ts';
 
@@ -40,3 +41,6 @@ runSocPgtableBench();
 
 console.log('\n== Kernel layer on arm-smmu-v3 + the SMMUv3 model: iommu_map/unmap and the DMA API');
 runKernelBench();
+
+console.log('\n== VT-d translate through the public API (context resolved) vs the core alone and a TS reference');
+runVtdBench();

@@ -102,4 +102,4 @@ function walkRel(dv: DataView, root: number, va: number): number {
   return -1;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) runSmmuv3Bench();
+if (process.argv[1]?.endsWith('/smmuv3.bench.ts')) runSmmuv3Bench();

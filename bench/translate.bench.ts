@@ -237,4 +237,4 @@ function runPass(quiet: boolean): BenchResult[] {
   return all;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) runTranslateBench();
+if (process.argv[1]?.endsWith('/translate.bench.ts')) runTranslateBench();

@@ -134,4 +134,4 @@ export function runWalkBench(): BenchResult[] {
   return results;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) runWalkBench();
+if (process.argv[1]?.endsWith('/walk.bench.ts')) runWalkBench();

@@ -43,6 +43,15 @@ export interface TranslateOutcome {
 
 const inUse = new WeakMap<Core, Uint8Array>();
 
+// Word offsets of the hot result fields, as module-local constants: reading an imported
+// binding can cost a property lookup per access in some module loaders, on every translate.
+const W_STATUS = X.XR_STATUS / 4;
+const D_OA = X.XR_OA / 8;
+const W_PERM_ALL = X.XR_PERM_ALL / 4;
+const W_PAGE_SHIFT = X.XR_PAGE_SHIFT / 4;
+const W_SOURCE = X.XR_SOURCE / 4;
+const XS_TLB = X.XS_TLB;
+
 function check32(name: string, v: number | undefined): number {
   const x = v ?? 0;
   if (!Number.isInteger(x) || x < 0 || x > 0xffffffff) throw new RangeError(`Translator: ${name} must be an integer in 0..0xffffffff, got ${v}`);
@@ -113,6 +122,8 @@ export class Translator {
   }
 
   private views(): void {
+    // Fetching memory.buffer costs ~20 ns; a buffer detached by memory.grow reads byteLength 0.
+    if (this.buf !== null && this.buf.byteLength !== 0) return;
     const b = this.core.exports.memory.buffer;
     if (b !== this.buf) {
       this.buf = b;
@@ -139,25 +150,25 @@ export class Translator {
   // ---- result of the last translate on this core, read without allocation ----
   get status(): number {
     this.views();
-    return this.u32v[this.resW + X.XR_STATUS / 4]!;
+    return this.u32v[this.resW + W_STATUS]!;
   }
   get outputAddress(): number {
     this.views();
-    return this.f64v[(this.resW >>> 1) + X.XR_OA / 8]!;
+    return this.f64v[(this.resW >>> 1) + D_OA]!;
   }
   /** Privileged RWX | unprivileged RWX << 3 of the last successful translate. */
   get permAll(): number {
     this.views();
-    return this.u32v[this.resW + X.XR_PERM_ALL / 4]!;
+    return this.u32v[this.resW + W_PERM_ALL]!;
   }
   /** log2 of the last successful translation's size. */
   get pageShift(): number {
     this.views();
-    return this.u32v[this.resW + X.XR_PAGE_SHIFT / 4]!;
+    return this.u32v[this.resW + W_PAGE_SHIFT]!;
   }
   get fromTlb(): boolean {
     this.views();
-    return this.u32v[this.resW + X.XR_SOURCE / 4] === X.XS_TLB;
+    return this.u32v[this.resW + W_SOURCE] === XS_TLB;
   }
 
   /** The last translate's result, decoded. */

@@ -273,6 +273,8 @@ export class Walker {
   }
 
   private views(): void {
+    // Fetching memory.buffer costs ~20 ns; a buffer detached by memory.grow reads byteLength 0.
+    if (this.buf !== null && this.buf.byteLength !== 0) return;
     const b = this.core.exports.memory.buffer;
     if (b !== this.buf) {
       this.buf = b;

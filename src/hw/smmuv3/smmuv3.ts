@@ -23,6 +23,9 @@ import { fld, fldAddr, fldn, fromWords, setFld, toWords } from './fields.ts';
 import { qempty, qfull, qinc, qindex, qptr } from './queue.ts';
 import { executeCommand, type CommandOutcome } from './commands.ts';
 
+/** 2^n for page shifts (`2 ** n` with a variable n is a runtime call in V8). */
+const POW2 = Array.from({ length: 64 }, (_, n) => 2 ** n);
+
 /** MMIO window: page 0 and page 1. */
 export const SMMU_WINDOW = 0x20000;
 
@@ -461,7 +464,7 @@ export class Smmuv3 implements DmaTranslator {
     const acc = (write ? A.ACC_WRITE : 0) | ((req.access & Access.EXEC) !== 0 ? A.ACC_EXEC : 0) | (req.privileged ? A.ACC_PRIV : 0);
     const pa = r.tr.translate(req.iova, acc);
     if (pa >= 0) {
-      return { ok: true, pa, perm: permToAccess(r.tr.permAll, req.privileged ?? false) | (write ? Access.WRITE : Access.READ), pageSize: 2 ** r.tr.pageShift };
+      return { ok: true, pa, perm: permToAccess(r.tr.permAll, req.privileged ?? false) | (write ? Access.WRITE : Access.READ), pageSize: POW2[r.tr.pageShift]! };
     }
     return this.walkFault(r.tr, req.requester.streamId, r.ssid, req, r.record, r.ste);
   }
